@@ -1,0 +1,292 @@
+"""The SDK's exceptions: one tree, rooted at :class:`SDKError`.
+
+The names and constructors of amazon-transcribe 0.6.4 are kept; every
+exception here also carries a readable message (``str(exc)`` is never empty)
+and structured attributes. Service exceptions add the HTTP status, the
+service's error code, the request id and whether a retry may succeed.
+
+::
+
+    SDKError
+    ├── CredentialsException          no credentials could be resolved
+    ├── HTTPException                 the connection or HTTP exchange failed
+    │   └── TimeoutException          a connect / response / read timeout hit
+    ├── SerializerException           a request or event could not be built
+    ├── ValidationException           an argument is invalid (raised locally)
+    ├── StreamClosedError             sending on an input stream that has ended
+    ├── eventstream.EventStreamError  the event-stream codec (see that module)
+    └── ServiceException              the service said no
+        ├── BadRequestException           400
+        ├── ConflictException             409
+        ├── InternalFailureException      500, retryable
+        ├── LimitExceededException        429, retryable
+        ├── ServiceUnavailableException   503, retryable
+        ├── ResourceNotFoundException     404 (GetMedicalScribeStream)
+        ├── SerializationException        the service could not parse a request
+        └── UnknownServiceException       an error code not in the model
+
+Service exception classes are found through :data:`SERVICE_EXCEPTIONS`, an
+explicit registry, never by looking a name from the network up as an
+attribute. :func:`service_exception` builds the right one from what the wire
+said.
+
+This module imports nothing from the rest of the package.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Mapping, Optional, Type
+
+__all__ = [
+    "SDKError",
+    "CredentialsException",
+    "HTTPException",
+    "TimeoutException",
+    "SerializerException",
+    "ValidationException",
+    "StreamClosedError",
+    "ServiceException",
+    "BadRequestException",
+    "ConflictException",
+    "InternalFailureException",
+    "LimitExceededException",
+    "ServiceUnavailableException",
+    "ResourceNotFoundException",
+    "SerializationException",
+    "UnknownServiceException",
+    "SERVICE_EXCEPTIONS",
+    "service_exception",
+]
+
+
+class SDKError(Exception):
+    """Base of every exception this SDK raises on purpose.
+
+    :param message: what went wrong, in words a user can act on.
+    """
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+        #: The human-readable message (also ``str(exc)``).
+        self.message = message
+
+
+class CredentialsException(SDKError):
+    """No usable AWS credentials could be resolved."""
+
+
+class HTTPException(SDKError):
+    """The connection or the HTTP/2 exchange with the endpoint failed.
+
+    :param message: what failed.
+    :param retryable: whether trying again (a new stream) may succeed.
+    """
+
+    def __init__(self, message: str = "", *, retryable: bool = True) -> None:
+        super().__init__(message)
+        #: Whether a new attempt may succeed (network errors usually may).
+        self.retryable = retryable
+
+
+class TimeoutException(HTTPException):
+    """A connect, response-headers or idle-read timeout expired.
+
+    :param message: which timeout expired, and after how long.
+    """
+
+
+class SerializerException(SDKError):
+    """A request or an event could not be serialized or deserialized."""
+
+
+class ValidationException(SDKError):
+    """An argument is invalid; raised locally before anything is sent."""
+
+
+class StreamClosedError(SDKError):
+    """Something was sent on an input stream after it ended.
+
+    After the final (empty, signed) frame the service accepts nothing more on
+    that stream, so the SDK refuses it instead of sending it.
+    """
+
+
+class ServiceException(SDKError):
+    """An error reported by the service, before or inside the stream.
+
+    :param message: the service's message (``Message`` in its JSON).
+    :param status_code: the HTTP status; for an exception received inside an
+        event stream, the status the model assigns to that exception.
+    :param error_code: the service's error type name, e.g.
+        ``"BadRequestException"``.
+    :param request_id: the ``x-amzn-request-id`` of the call, when known.
+    """
+
+    #: The error type name the service uses for this class.
+    error_code_name: ClassVar[str] = "ServiceException"
+    #: The HTTP status the model assigns to this error.
+    default_status_code: ClassVar[int] = 500
+    #: Whether a retry (a new stream, with backoff) may succeed.
+    default_retryable: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        status_code: Optional[int] = None,
+        error_code: Optional[str] = None,
+        request_id: Optional[str] = None,
+    ) -> None:
+        super().__init__(message)
+        #: The HTTP status code.
+        self.status_code: int = (
+            self.default_status_code if status_code is None else status_code
+        )
+        #: The service's error type name.
+        self.error_code: str = error_code or self.error_code_name
+        #: The request id, when the service gave one.
+        self.request_id: Optional[str] = request_id
+        #: Whether a retry may succeed.
+        self.retryable: bool = self.default_retryable
+
+    def __str__(self) -> str:
+        text = f"{self.error_code}: {self.message}" if self.message else self.error_code
+        if self.request_id:
+            text += f" (request id {self.request_id})"
+        return text
+
+
+class BadRequestException(ServiceException):
+    """Invalid arguments or stream content, or no audio for 15 seconds."""
+
+    error_code_name = "BadRequestException"
+    default_status_code = 400
+
+
+class ConflictException(ServiceException):
+    """A new stream started with the same session id; this one was ended."""
+
+    error_code_name = "ConflictException"
+    default_status_code = 409
+
+
+class InternalFailureException(ServiceException):
+    """Processing failed inside the service; retry."""
+
+    error_code_name = "InternalFailureException"
+    default_status_code = 500
+    default_retryable = True
+
+
+class LimitExceededException(ServiceException):
+    """A limit was exceeded (concurrent streams, duration); retry with backoff."""
+
+    error_code_name = "LimitExceededException"
+    default_status_code = 429
+    default_retryable = True
+
+
+class ServiceUnavailableException(ServiceException):
+    """The service is temporarily unavailable; retry."""
+
+    error_code_name = "ServiceUnavailableException"
+    default_status_code = 503
+    default_retryable = True
+
+
+class ResourceNotFoundException(ServiceException):
+    """The referenced resource (a HealthScribe stream) does not exist."""
+
+    error_code_name = "ResourceNotFoundException"
+    default_status_code = 404
+
+
+class SerializationException(ServiceException):
+    """The service could not parse what it was sent."""
+
+    error_code_name = "SerializationException"
+    default_status_code = 400
+
+
+class UnknownServiceException(ServiceException):
+    """A service error whose type is not in the model.
+
+    The positional order ``(status_code, error_code, message)`` is that of
+    amazon-transcribe 0.6.4.
+
+    :param status_code: the HTTP status.
+    :param error_code: the error type name the service sent.
+    :param message: the service's message.
+    :param request_id: the request id, when known.
+    """
+
+    def __init__(
+        self,
+        status_code: int,
+        error_code: str,
+        message: str = "",
+        *,
+        request_id: Optional[str] = None,
+    ) -> None:
+        super().__init__(
+            message,
+            status_code=status_code,
+            error_code=error_code,
+            request_id=request_id,
+        )
+        self.retryable = status_code >= 500
+
+
+#: The modeled service exceptions by the error type name the service sends.
+SERVICE_EXCEPTIONS: Mapping[str, Type[ServiceException]] = {
+    cls.error_code_name: cls
+    for cls in (
+        BadRequestException,
+        ConflictException,
+        InternalFailureException,
+        LimitExceededException,
+        ServiceUnavailableException,
+        ResourceNotFoundException,
+        SerializationException,
+    )
+}
+
+
+def _sanitize_error_code(raw: str) -> str:
+    # Values may look like "BadRequestException:http://internal..." or
+    # "com.amazonaws.transcribestreaming#BadRequestException".
+    code = raw.split(",", 1)[0].split(":", 1)[0]
+    return code.rsplit("#", 1)[-1].strip()
+
+
+def service_exception(
+    error_code: Optional[str],
+    message: str,
+    *,
+    status_code: Optional[int] = None,
+    request_id: Optional[str] = None,
+    registry: Mapping[str, Type[ServiceException]] = SERVICE_EXCEPTIONS,
+) -> ServiceException:
+    """Build the exception for an error the service reported.
+
+    :param error_code: the error type as received (``x-amzn-errortype`` or
+        ``:exception-type``); suffixes after ``:`` and namespaces before ``#``
+        are removed.
+    :param message: the service's message.
+    :param status_code: the HTTP status, when the error came as a response.
+    :param request_id: the request id, when known.
+    :param registry: the exceptions the operation models.
+    :returns: an instance of the modeled class, or
+        :class:`UnknownServiceException` for a name the registry lacks.
+    """
+    code = _sanitize_error_code(error_code) if error_code else ""
+    cls = registry.get(code)
+    if cls is None:
+        return UnknownServiceException(
+            500 if status_code is None else status_code,
+            code or "Unknown",
+            message,
+            request_id=request_id,
+        )
+    return cls(message, status_code=status_code, error_code=code, request_id=request_id)
+
