@@ -98,6 +98,8 @@ class AwsCrtCredentialResolver(CredentialResolver):
         credentials files instead of the chain (``AWS_PROFILE`` already
         selects a profile within the chain).
     :param timeout: seconds to wait for a resolution before failing.
+    :raises CredentialsException: the provider cannot be set up (for example
+        the shared config files cannot be read).
     """
 
     def __init__(
@@ -108,12 +110,20 @@ class AwsCrtCredentialResolver(CredentialResolver):
         timeout: float = 10.0,
     ) -> None:
         bootstrap = eventloop.bootstrap if eventloop is not None else default_bootstrap()
-        if profile_name is not None:
-            self._provider = AwsCredentialsProvider.new_profile(
-                bootstrap, profile_name=profile_name
-            )
-        else:
-            self._provider = AwsCredentialsProvider.new_default_chain(bootstrap)
+        try:
+            if profile_name is not None:
+                self._provider = AwsCredentialsProvider.new_profile(
+                    bootstrap, profile_name=profile_name
+                )
+            else:
+                self._provider = AwsCredentialsProvider.new_default_chain(bootstrap)
+        except RuntimeError as exc:  # awscrt's error for a missing profile or file
+            source = f"profile {profile_name!r}" if profile_name else "the default chain"
+            raise CredentialsException(
+                f"cannot set up AWS credentials from {source} (is the profile in "
+                "AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE, by default "
+                f"~/.aws/config and ~/.aws/credentials?): {exc}"
+            ) from exc
         self._timeout = timeout
 
     async def get_credentials(self) -> Optional[Credentials]:
