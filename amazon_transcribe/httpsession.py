@@ -1,0 +1,490 @@
+"""The HTTP/2 transport: one awscrt connection and one duplex stream per call.
+
+This is the only module whose code runs on awscrt's native threads. Every
+callback from the CRT (response headers, body chunks, write completions,
+stream completion) is handed to the asyncio loop with
+``loop.call_soon_threadsafe``; all state lives on the loop thread.
+
+* The request body is written with awscrt's manual-write HTTP/2 API: an idle
+  stream costs no CPU (nothing polls a body stream).
+* Writes are accounted: :meth:`HTTP2Stream.wait_writable` waits while the bytes
+  handed to the CRT and not yet written exceed a bounded window.
+* Reads are flow-controlled: the stream's HTTP/2 window is only reopened as
+  the consumer takes data, so a slow consumer makes the peer wait instead of
+  growing memory. Received data sits in a deque until taken, so a read that is
+  cancelled loses nothing.
+* Timeouts: connect, response headers, and idle read.
+
+Errors from awscrt become :class:`~amazon_transcribe.exceptions.HTTPException`
+(or :class:`~amazon_transcribe.exceptions.TimeoutException`) here, once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import concurrent.futures
+import io
+import logging
+from typing import Any, Deque, List, Optional, Sequence, Tuple
+from urllib.parse import urlsplit
+
+from awscrt.exceptions import AwsCrtError
+from awscrt.http import (
+    Http2ClientConnection,
+    Http2ClientStream,
+    HttpHeaders,
+    HttpRequest,
+    HttpVersion,
+)
+from awscrt.io import (
+    ClientBootstrap,
+    ClientTlsContext,
+    SocketOptions,
+    TlsConnectionOptions,
+    TlsContextOptions,
+)
+
+from .crt import default_bootstrap
+from .exceptions import HTTPException, TimeoutException, ValidationException
+
+__all__ = ["Timeouts", "Endpoint", "HTTP2Stream", "open_stream", "tls_context"]
+
+logger = logging.getLogger("amazon_transcribe.httpsession")
+
+#: Bytes of written-but-unsent request body allowed before writers wait.
+DEFAULT_WRITE_WINDOW = 256 * 1024
+#: Initial HTTP/2 receive window of a stream; reopened as data is consumed.
+DEFAULT_READ_WINDOW = 256 * 1024
+
+
+class Timeouts:
+    """Timeouts of one stream, in seconds (``None`` disables one).
+
+    :param connect: to establish TCP + TLS + HTTP/2.
+    :param response: from sending the request to its response headers.
+    :param read: the longest a reader waits for the next data from the
+        service once the stream is open (the service speaks at least every
+        15 s while audio flows, and ends idle streams itself).
+    :param write: the longest a writer waits for room in the write window.
+    """
+
+    def __init__(
+        self,
+        *,
+        connect: Optional[float] = 10.0,
+        response: Optional[float] = 30.0,
+        read: Optional[float] = 60.0,
+        write: Optional[float] = 60.0,
+    ) -> None:
+        self.connect = connect
+        self.response = response
+        self.read = read
+        self.write = write
+
+    def __repr__(self) -> str:
+        return (
+            f"Timeouts(connect={self.connect}, response={self.response}, "
+            f"read={self.read}, write={self.write})"
+        )
+
+
+class Endpoint:
+    """Where to connect, parsed from an ``https://host[:port]`` URL.
+
+    :param url: the endpoint URL.
+    :raises ValidationException: not an ``https`` URL with a host.
+    """
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme != "https" or not parts.hostname:
+            raise ValidationException(
+                f"endpoint {url!r} must be an https:// URL (the service speaks "
+                "HTTP/2 over TLS only)"
+            )
+        #: The URL as given.
+        self.url = url
+        #: The host name (or IP literal, without brackets).
+        self.host: str = parts.hostname
+        #: The TCP port.
+        self.port: int = parts.port or 443
+        #: The value of the signed ``host`` header: the host, with the port
+        #: when it is not the default.
+        self.authority: str = (
+            parts.netloc.rsplit("@", 1)[-1] if parts.port not in (None, 443) else self.host
+        )
+
+
+def tls_context(ca_file: Optional[str] = None) -> ClientTlsContext:
+    """Make a TLS client context (connections offer only ALPN ``h2``).
+
+    :param ca_file: a PEM bundle to trust instead of the system store.
+    :returns: the awscrt TLS context.
+    :raises ValidationException: the CA file cannot be read.
+    """
+    options = TlsContextOptions()
+    # ALPN "h2" is set on each connection's options (see open_stream).
+    if ca_file:
+        try:
+            options.override_default_trust_store_from_path(None, ca_file)
+        except Exception as exc:  # awscrt reports a bad file as its own error
+            raise ValidationException(f"cannot use CA bundle {ca_file!r}: {exc}") from exc
+    return ClientTlsContext(options)
+
+
+def _crt_error(exc: BaseException, what: str) -> HTTPException:
+    if isinstance(exc, AwsCrtError):
+        return HTTPException(f"{what}: {exc.name}: {exc.message}")
+    return HTTPException(f"{what}: {exc}")
+
+
+async def _await_crt(
+    future: "concurrent.futures.Future[Any]", timeout: Optional[float], what: str
+) -> Any:
+    try:
+        return await asyncio.wait_for(asyncio.wrap_future(future), timeout)
+    except asyncio.TimeoutError:
+        raise TimeoutException(f"{what} timed out after {timeout:g} s") from None
+    except (AwsCrtError, RuntimeError) as exc:
+        raise _crt_error(exc, what) from exc
+
+
+class HTTP2Stream:
+    """One request/response exchange on its own HTTP/2 connection.
+
+    Made by :func:`open_stream`; all methods must be called from the event
+    loop that opened it.
+    """
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        connection: Http2ClientConnection,
+        timeouts: Timeouts,
+        write_window: int,
+        flow_control: bool,
+    ) -> None:
+        self._loop = loop
+        self._connection = connection
+        self._timeouts = timeouts
+        self._write_window = write_window
+        self._flow_control = flow_control
+        self._stream: Optional[Http2ClientStream] = None
+        self._response: "asyncio.Future[Tuple[int, List[Tuple[str, str]]]]" = (
+            loop.create_future()
+        )
+        self._chunks: Deque[bytes] = collections.deque()
+        self._data_ready = asyncio.Event()
+        self._writable = asyncio.Event()
+        self._writable.set()
+        self._in_flight = 0
+        self._unacked = 0  # bytes taken by the reader, window not yet reopened
+        self._ended = False  # the response body ended (END_STREAM or error)
+        self._error: Optional[HTTPException] = None
+        self._closed = False
+        self._writes_done = asyncio.Event()
+        self._writes_done.set()
+        self._pending_writes = 0
+
+    # -- CRT callbacks (native threads) -------------------------------------
+
+    def _threadsafe(self, callback: Any, *args: Any) -> None:
+        try:
+            self._loop.call_soon_threadsafe(callback, *args)
+        except RuntimeError:  # the loop is closed: nobody is left to tell
+            pass
+
+    def _on_response(self, http_stream: Any, status_code: int, headers: Any, **kwargs: Any) -> None:
+        self._threadsafe(self._set_response, status_code, list(headers))
+
+    def _on_body(self, http_stream: Any, chunk: bytes, **kwargs: Any) -> None:
+        self._threadsafe(self._add_chunk, bytes(chunk))
+
+    def _on_complete(self, future: "concurrent.futures.Future[Any]") -> None:
+        error = future.exception()
+        self._threadsafe(self._finish, error)
+
+    # -- loop-thread state changes ------------------------------------------
+
+    def _set_response(self, status: int, headers: List[Tuple[str, str]]) -> None:
+        if status < 200:  # informational headers: the real ones follow
+            return
+        if not self._response.done():
+            self._response.set_result((status, headers))
+
+    def _add_chunk(self, chunk: bytes) -> None:
+        if chunk:
+            self._chunks.append(chunk)
+            self._data_ready.set()
+
+    def _finish(self, error: Optional[BaseException]) -> None:
+        if error is not None and self._error is None and not self._closed:
+            self._error = _crt_error(error, "the HTTP/2 stream failed")
+        if not self._response.done():
+            self._response.set_exception(
+                self._error or HTTPException("the stream ended before any response")
+            )
+        self._ended = True
+        self._data_ready.set()
+        self._writable.set()  # writers wake up to see the error
+
+    def _write_done(self, size: int, future: "concurrent.futures.Future[Any]") -> None:
+        error = future.exception()
+        self._threadsafe(self._account_write, size, error)
+
+    def _account_write(self, size: int, error: Optional[BaseException]) -> None:
+        self._in_flight -= size
+        self._pending_writes -= 1
+        if error is not None and self._error is None and not self._closed:
+            self._error = _crt_error(error, "writing to the HTTP/2 stream failed")
+        if self._in_flight < self._write_window:
+            self._writable.set()
+        if self._pending_writes == 0:
+            self._writes_done.set()
+
+    # -- public API ---------------------------------------------------------
+
+    def start(self, request: HttpRequest) -> None:
+        """Send the request headers; the body is written with :meth:`write`.
+
+        :param request: the signed request.
+        """
+        stream = self._connection.request(
+            request, on_response=self._on_response, on_body=self._on_body, manual_write=True
+        )
+        stream.completion_future.add_done_callback(self._on_complete)
+        self._stream = stream
+        stream.activate()
+
+    @property
+    def error(self) -> Optional[HTTPException]:
+        """The transport error that ended the stream, if any."""
+        return self._error
+
+    async def response(self) -> Tuple[int, List[Tuple[str, str]]]:
+        """Wait for the response status and headers.
+
+        :returns: the status and the headers.
+        :raises TimeoutException: the response timeout expired.
+        :raises HTTPException: the connection failed first.
+        """
+        try:
+            return await asyncio.wait_for(asyncio.shield(self._response), self._timeouts.response)
+        except asyncio.TimeoutError:
+            raise TimeoutException(
+                f"no response headers within {self._timeouts.response:g} s"
+            ) from None
+
+    async def read(self) -> bytes:
+        """Take the next body data, waiting for it.
+
+        :returns: the data, or ``b""`` once the body has ended.
+        :raises TimeoutException: no data for the read timeout.
+        :raises HTTPException: the connection failed.
+        """
+        while not self._chunks:
+            if self._ended:
+                if self._error is not None:
+                    raise self._error
+                return b""
+            self._data_ready.clear()
+            try:
+                await asyncio.wait_for(self._data_ready.wait(), self._timeouts.read)
+            except asyncio.TimeoutError:
+                raise TimeoutException(
+                    f"no data from the service for {self._timeouts.read:g} s"
+                ) from None
+        chunk = self._chunks.popleft()
+        self.consumed(len(chunk))
+        return chunk
+
+    def consumed(self, size: int) -> None:
+        """Reopen the receive window by ``size`` bytes the consumer has taken.
+
+        :param size: bytes taken.
+        """
+        if not self._flow_control or self._stream is None or self._ended:
+            return
+        self._unacked += size
+        # Batch small updates: a WINDOW_UPDATE per tiny chunk costs more than it saves.
+        if self._unacked >= 16 * 1024 or not self._chunks:
+            increment, self._unacked = self._unacked, 0
+            try:
+                self._stream.update_window(increment)
+            except Exception:  # the stream may be completing on a CRT thread
+                logger.debug("window update after stream end ignored", exc_info=True)
+
+    async def wait_writable(self) -> None:
+        """Wait until the write window has room.
+
+        :raises TimeoutException: no room within the write timeout.
+        :raises HTTPException: the stream has failed.
+        """
+        while True:
+            if self._error is not None:
+                raise self._error
+            if self._ended or self._closed:
+                raise HTTPException("the HTTP/2 stream has ended; nothing more can be written")
+            if self._in_flight < self._write_window:
+                return
+            self._writable.clear()
+            try:
+                await asyncio.wait_for(self._writable.wait(), self._timeouts.write)
+            except asyncio.TimeoutError:
+                raise TimeoutException(
+                    f"the service accepted no data for {self._timeouts.write:g} s"
+                ) from None
+
+    def write(self, data: bytes, *, end_stream: bool = False) -> None:
+        """Hand ``data`` to the CRT to send, in call order (does not wait).
+
+        :param data: the bytes.
+        :param end_stream: end the request body after them.
+        :raises HTTPException: the stream has failed or ended.
+        """
+        if self._error is not None:
+            raise self._error
+        if self._stream is None or self._ended or self._closed:
+            raise HTTPException("the HTTP/2 stream has ended; nothing more can be written")
+        size = len(data)
+        self._in_flight += size
+        self._pending_writes += 1
+        self._writes_done.clear()
+        if self._in_flight >= self._write_window:
+            self._writable.clear()
+        future = self._stream.write_data(io.BytesIO(data), end_stream)
+        future.add_done_callback(lambda f: self._write_done(size, f))
+
+    async def drain(self) -> None:
+        """Wait until everything handed to :meth:`write` has been written.
+
+        :raises HTTPException: a write failed.
+        """
+        waiter = self._writes_done.wait()
+        try:
+            await asyncio.wait_for(waiter, self._timeouts.write)
+        except asyncio.TimeoutError:
+            raise TimeoutException(
+                f"the service accepted no data for {self._timeouts.write:g} s"
+            ) from None
+        if self._error is not None:
+            raise self._error
+
+    @property
+    def bytes_in_flight(self) -> int:
+        """Bytes handed to the CRT and not yet written."""
+        return self._in_flight
+
+    @property
+    def buffered(self) -> int:
+        """Bytes received and not yet taken by the reader."""
+        return sum(len(c) for c in self._chunks)
+
+    def close(self) -> None:
+        """Close the connection (and so the stream); safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        self._ended = True
+        self._data_ready.set()
+        self._writable.set()
+        if not self._response.done():
+            self._response.set_exception(HTTPException("the stream was closed"))
+            self._response.exception()  # retrieved: nobody may be waiting
+        self._connection.close()
+
+    async def aclose(self) -> None:
+        """Close the connection and wait (bounded) for its shutdown."""
+        self.close()
+        try:
+            await asyncio.wait_for(
+                asyncio.shield(asyncio.wrap_future(self._connection.shutdown_future)), 5
+            )
+        except (asyncio.TimeoutError, AwsCrtError, RuntimeError):
+            logger.debug("connection shutdown did not complete cleanly", exc_info=True)
+
+
+async def open_stream(
+    endpoint: Endpoint,
+    request: HttpRequest,
+    *,
+    tls: ClientTlsContext,
+    timeouts: Timeouts,
+    bootstrap: Optional[ClientBootstrap] = None,
+    write_window: int = DEFAULT_WRITE_WINDOW,
+    read_window: int = DEFAULT_READ_WINDOW,
+) -> HTTP2Stream:
+    """Connect and start a request on a new HTTP/2 connection.
+
+    The request headers are sent; the caller then waits for
+    :meth:`HTTP2Stream.response` and writes the body.
+
+    :param endpoint: where to connect.
+    :param request: the signed request (header names are sent lowercase).
+    :param tls: the TLS context (ALPN ``h2``).
+    :param timeouts: the stream's timeouts.
+    :param bootstrap: the awscrt bootstrap; the process-wide one by default.
+    :param write_window: bytes allowed in flight before writers wait.
+    :param read_window: the HTTP/2 receive window of the stream.
+    :returns: the stream.
+    :raises TimeoutException: connecting took longer than the connect timeout.
+    :raises HTTPException: connecting failed, or HTTP/2 was not negotiated.
+    """
+    loop = asyncio.get_running_loop()
+    socket_options = SocketOptions()
+    if timeouts.connect is not None:
+        socket_options.connect_timeout_ms = max(1, int(timeouts.connect * 1000))
+    connection_options: TlsConnectionOptions = tls.new_connection_options()
+    connection_options.set_server_name(endpoint.host)
+    connection_options.set_alpn_list(["h2"])
+    future = Http2ClientConnection.new(
+        endpoint.host,
+        endpoint.port,
+        bootstrap=bootstrap or default_bootstrap(),
+        socket_options=socket_options,
+        tls_connection_options=connection_options,
+        manual_window_management=True,
+        initial_window_size=read_window,
+    )
+    connection: Http2ClientConnection = await _connect(future, timeouts.connect, endpoint)
+    if connection.version is not HttpVersion.Http2:
+        connection.close()
+        raise HTTPException(f"HTTP/2 could not be negotiated with {endpoint.url}")
+    stream = HTTP2Stream(loop, connection, timeouts, write_window, flow_control=True)
+    try:
+        stream.start(_lowercase(request))
+    except BaseException:
+        stream.close()
+        raise
+    return stream
+
+
+async def _connect(
+    future: "concurrent.futures.Future[Any]", timeout: Optional[float], endpoint: Endpoint
+) -> Http2ClientConnection:
+    try:
+        connection: Http2ClientConnection = await _await_crt(
+            future, timeout, f"connecting to {endpoint.url}"
+        )
+    except BaseException:
+        # A connection that completes after we gave up must not leak.
+        future.add_done_callback(_close_late_connection)
+        raise
+    return connection
+
+
+def _close_late_connection(future: "concurrent.futures.Future[Any]") -> None:
+    if not future.cancelled() and future.exception() is None:
+        future.result().close()
+
+
+def _lowercase(request: HttpRequest) -> HttpRequest:
+    # HTTP/2 forbids uppercase header names; the CRT signer adds
+    # "Authorization", "X-Amz-Date"... (signatures use lowercase names anyway).
+    headers: Sequence[Tuple[str, str]] = list(request.headers)
+    return HttpRequest(
+        request.method,
+        request.path,
+        HttpHeaders([(name.lower(), value) for name, value in headers]),
+    )
