@@ -1,0 +1,317 @@
+"""The emulator as one object: :class:`TranscribeEmulator`.
+
+It wires the parts together: the TLS identity (a local CA and a server
+certificate, kept in a state directory), the SigV4 verifier with its
+credential table, the recognition engine and the thread pool its blocking
+calls run in, the fault rules, the stream records and the network server.
+Use it as an async context manager::
+
+    async with TranscribeEmulator() as emulator:
+        os.environ.update(emulator.environment())
+        ...  # any client of the service, pointed at emulator.endpoint
+
+Closing it closes every connection, cancels every stream task and stops the
+thread pool: nothing it started outlives it.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import importlib.util
+import os
+from pathlib import Path
+from types import TracebackType
+from typing import Dict, Mapping, NamedTuple, Optional, Type, Union
+
+from .certs import CertificatePaths, default_state_dir, ensure_certificates, server_ssl_context
+from .engine import Engine
+from .faults import Faults
+from .handler import ServiceContext
+from .records import StreamRecords
+from .server import EmulatorServer
+from .sigv4 import RequestVerifier
+
+__all__ = [
+    "TranscribeEmulator",
+    "EmulatorCredentials",
+    "DEFAULT_CREDENTIALS",
+    "DEFAULT_REGION",
+    "make_engine",
+]
+
+#: The credentials the emulator accepts unless told otherwise (AWS's own
+#: documentation example pair: obviously not a real secret).
+DEFAULT_CREDENTIALS: Mapping[str, str] = {
+    "AKIDEXAMPLE": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+}
+#: The region reported to clients unless told otherwise.
+DEFAULT_REGION = "us-east-1"
+
+
+class EmulatorCredentials(NamedTuple):
+    """A credential pair the emulator accepts."""
+
+    #: The access key id.
+    access_key_id: str
+    #: The secret access key.
+    secret_access_key: str
+
+
+def make_engine(
+    name: str, *, script: Optional[Path] = None, max_sessions: Optional[int] = None
+) -> Engine:
+    """Make an engine by name (what ``--engine`` selects).
+
+    :param name: ``scripted`` or ``sphinx``.
+    :param script: a JSON script for the scripted engine.
+    :param max_sessions: concurrent sessions the engine serves; one more
+        gets ``LimitExceededException`` (default: the engine's own).
+    :returns: the engine.
+    :raises ValueError: an unknown name, a script for the sphinx engine, or
+        an invalid script.
+    :raises OSError: the script cannot be read.
+    :raises ImportError: ``sphinx`` without PocketSphinx installed (the
+        message says how to install it).
+    """
+    if name == "scripted":
+        from .scripted import ScriptedEngine
+
+        if script is not None:
+            return ScriptedEngine.from_file(script, max_sessions=max_sessions)
+        return ScriptedEngine(max_sessions=max_sessions)
+    if name == "sphinx":
+        if script is not None:
+            raise ValueError("a script applies to the scripted engine only")
+        # Checked here so that the command line fails early and clearly.
+        if importlib.util.find_spec("pocketsphinx") is None:
+            raise ImportError(
+                "the sphinx engine needs PocketSphinx, which is not installed: "
+                "pip install pocketsphinx"
+            )
+        from .sphinx import SphinxEngine
+
+        if max_sessions is not None:
+            return SphinxEngine(max_sessions=max_sessions)
+        return SphinxEngine()
+    raise ValueError(f"unknown engine {name!r}: expected 'scripted' or 'sphinx'")
+
+
+def _url_host(host: str) -> str:
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    if ":" in host:
+        return f"[{host}]"
+    return host
+
+
+class TranscribeEmulator:
+    """A local Amazon Transcribe Streaming endpoint.
+
+    :param host: the address to listen on (``127.0.0.1`` by default).
+    :param port: the port; 0 picks a free one.
+    :param engine: the recognition engine, or its name (``"scripted"``,
+        ``"sphinx"``); the scripted engine by default.
+    :param credentials: secret access key by access key id, for SigV4
+        verification; :data:`DEFAULT_CREDENTIALS` by default.
+    :param verify_signatures: check request and event signatures (when
+        false any credentials are accepted).
+    :param state_dir: where the CA and server certificate are kept
+        (:func:`~amazon_transcribe.emulator.certs.default_state_dir` by default).
+    :param idle_timeout: seconds without audio before a stream fails
+        (the service's 15).
+    :param max_duration: seconds a stream may last (the service's 4 hours).
+    :param faults: fault rules to start with (a new registry by default).
+    :param region: the region reported in :meth:`environment`.
+    :param max_workers: threads for blocking engine calls.
+    :raises ValueError: no credentials, or non-positive timeouts.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        engine: Union[Engine, str, None] = None,
+        credentials: Optional[Mapping[str, str]] = None,
+        verify_signatures: bool = True,
+        state_dir: Union[str, "os.PathLike[str]", None] = None,
+        idle_timeout: float = 15.0,
+        max_duration: float = 4 * 3600.0,
+        faults: Optional[Faults] = None,
+        region: str = DEFAULT_REGION,
+        max_workers: Optional[int] = None,
+    ) -> None:
+        table = dict(DEFAULT_CREDENTIALS if credentials is None else credentials)
+        if not table:
+            raise ValueError("give at least one credential pair")
+        if idle_timeout <= 0 or max_duration <= 0:
+            raise ValueError("idle_timeout and max_duration must be positive")
+        self._host = host
+        self._port = port
+        self._engine_spec = engine
+        self._credentials = table
+        self._verify = verify_signatures
+        self._state_dir = Path(state_dir) if state_dir is not None else None
+        self._idle_timeout = idle_timeout
+        self._max_duration = max_duration
+        self._max_workers = max_workers or min(32, (os.cpu_count() or 1) + 4)
+        #: The region clients should use.
+        self.region = region
+        #: The fault rules; add and remove faults at any time.
+        self.faults = faults if faults is not None else Faults()
+        #: What the emulator saw of every stream.
+        self.records = StreamRecords()
+        self._server: Optional[EmulatorServer] = None
+        self._executor: Optional[concurrent.futures.ThreadPoolExecutor] = None
+        self._paths: Optional[CertificatePaths] = None
+        self._engine: Optional[Engine] = None
+
+    # -- lifecycle ------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Create the certificates if needed and start listening.
+
+        :raises RuntimeError: already started.
+        :raises OSError: the state directory or the address cannot be used.
+        """
+        if self._server is not None:
+            raise RuntimeError("the emulator is already started")
+        engine = self._engine_spec
+        if engine is None or isinstance(engine, str):
+            engine = make_engine(engine or "scripted")
+        self._engine = engine
+        state_dir = self._state_dir if self._state_dir is not None else default_state_dir()
+        self._paths = ensure_certificates(state_dir)
+        ssl_context = server_ssl_context(self._paths)
+        if engine.blocking:
+            self._executor = concurrent.futures.ThreadPoolExecutor(
+                max_workers=self._max_workers, thread_name_prefix="transcribe-emulator"
+            )
+        context = ServiceContext(
+            engine=engine,
+            records=self.records,
+            faults=self.faults,
+            verifier=RequestVerifier(self._credentials, verify=self._verify),
+            executor=self._executor,
+            idle_timeout=self._idle_timeout,
+            max_duration=self._max_duration,
+        )
+        server = EmulatorServer(context, ssl_context, host=self._host, port=self._port)
+        try:
+            await server.start()
+        except BaseException:
+            self._shutdown_executor()
+            raise
+        self._server = server
+
+    async def close(self) -> None:
+        """Close every connection, cancel every stream, stop the thread pool.
+
+        Calling it again (or on an emulator never started) does nothing.
+        """
+        server, self._server = self._server, None
+        if server is not None:
+            await server.close()
+        self._shutdown_executor()
+
+    def _shutdown_executor(self) -> None:
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            # Waits for the engine calls still running (a chunk each at most),
+            # so that no thread outlives the emulator.
+            executor.shutdown(wait=True)
+
+    async def __aenter__(self) -> TranscribeEmulator:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        traceback: Optional[TracebackType],
+    ) -> None:
+        await self.close()
+
+    # -- what clients need ----------------------------------------------------
+
+    def _require_server(self) -> EmulatorServer:
+        if self._server is None:
+            raise RuntimeError("the emulator is not started")
+        return self._server
+
+    @property
+    def port(self) -> int:
+        """The port listened on.
+
+        :raises RuntimeError: not started.
+        """
+        return self._require_server().address[1]
+
+    @property
+    def endpoint(self) -> str:
+        """The endpoint URL, e.g. ``https://127.0.0.1:8443``.
+
+        :raises RuntimeError: not started.
+        """
+        return f"https://{_url_host(self._host)}:{self.port}"
+
+    @property
+    def ca_file(self) -> Path:
+        """The CA certificate clients must trust (PEM).
+
+        :raises RuntimeError: not started.
+        """
+        if self._paths is None:
+            raise RuntimeError("the emulator is not started")
+        return self._paths.ca_cert
+
+    @property
+    def credentials(self) -> EmulatorCredentials:
+        """The (first) credential pair the emulator accepts."""
+        access_key_id, secret = next(iter(self._credentials.items()))
+        return EmulatorCredentials(access_key_id, secret)
+
+    @property
+    def engine(self) -> Engine:
+        """The recognition engine.
+
+        :raises RuntimeError: not started (a named engine is made on start).
+        """
+        if self._engine is None:
+            if isinstance(self._engine_spec, Engine):
+                return self._engine_spec
+            raise RuntimeError("the emulator is not started")
+        return self._engine
+
+    @property
+    def idle_timeout(self) -> float:
+        """Seconds without audio before a stream fails."""
+        return self._idle_timeout
+
+    @property
+    def max_duration(self) -> float:
+        """Seconds a stream may last."""
+        return self._max_duration
+
+    def environment(self) -> Dict[str, str]:
+        """The environment variables that point AWS clients at this emulator.
+
+        :returns: ``AWS_ENDPOINT_URL_TRANSCRIBE_STREAMING``, ``AWS_CA_BUNDLE``,
+            ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY`` and ``AWS_REGION``.
+        :raises RuntimeError: not started.
+        """
+        credentials = self.credentials
+        return {
+            "AWS_ENDPOINT_URL_TRANSCRIBE_STREAMING": self.endpoint,
+            "AWS_CA_BUNDLE": str(self.ca_file),
+            "AWS_ACCESS_KEY_ID": credentials.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": credentials.secret_access_key,
+            "AWS_REGION": self.region,
+        }
+
+    def __repr__(self) -> str:
+        where = self.endpoint if self._server is not None else "not started"
+        return f"TranscribeEmulator({where})"

@@ -1,0 +1,146 @@
+"""The emulator's network server: a TLS listener, its HTTP/2 connections and stream tasks.
+
+:class:`EmulatorServer` listens (TLS with ALPN ``h2``), makes one
+:class:`~amazon_transcribe.emulator.connection.H2ServerConnection` per
+accepted connection and one task running a
+:class:`~amazon_transcribe.emulator.handler.StreamHandler` per request
+stream, and owns them all: :meth:`EmulatorServer.close` closes every
+connection and cancels and awaits every task, so nothing outlives it.
+
+It knows nothing of certificates, engines or configuration defaults;
+:class:`~amazon_transcribe.emulator.TranscribeEmulator` wires those.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+from typing import List, Optional, Set, Tuple
+
+from .connection import STREAM_WINDOW, H2ServerConnection, StreamChannel
+from .handler import ServiceContext, StreamHandler
+
+__all__ = ["EmulatorServer"]
+
+_log = logging.getLogger("amazon_transcribe.emulator")
+
+#: Seconds :meth:`EmulatorServer.close` waits for stream tasks to finish
+#: after cancelling them.
+TASK_CANCEL_TIMEOUT = 5.0
+
+
+class EmulatorServer:
+    """Serves the emulator's operations on one listening socket.
+
+    :param context: what the stream handlers share (engine, records...).
+    :param ssl_context: the server TLS context (ALPN ``h2``).
+    :param host: the address to listen on.
+    :param port: the port (0 picks a free one).
+    """
+
+    def __init__(
+        self, context: ServiceContext, ssl_context: ssl.SSLContext, *, host: str, port: int
+    ) -> None:
+        self._context = context
+        self._ssl_context = ssl_context
+        self._host = host
+        self._port = port
+        self._server: Optional[asyncio.Server] = None
+        self._connections: Set[H2ServerConnection] = set()
+        self._tasks: Set["asyncio.Task[None]"] = set()
+        self._next_connection_id = 1
+        self._closing = False
+
+    async def start(self) -> None:
+        """Start listening.
+
+        :raises OSError: the address cannot be bound.
+        """
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            self._new_connection,
+            host=self._host,
+            port=self._port,
+            ssl=self._ssl_context,
+            ssl_handshake_timeout=10.0,
+        )
+
+    @property
+    def address(self) -> Tuple[str, int]:
+        """The bound ``(host, port)`` of the first listening socket.
+
+        :raises RuntimeError: the server is not started.
+        """
+        if self._server is None or not self._server.sockets:
+            raise RuntimeError("the server is not started")
+        name = self._server.sockets[0].getsockname()
+        return str(name[0]), int(name[1])
+
+    @property
+    def connections(self) -> int:
+        """Connections currently open."""
+        return len(self._connections)
+
+    @property
+    def running_streams(self) -> int:
+        """Stream tasks currently running."""
+        return len(self._tasks)
+
+    def _new_connection(self) -> H2ServerConnection:
+        connection_id = self._next_connection_id
+        self._next_connection_id += 1
+        window = self._context.faults.connection_window()
+        connection = H2ServerConnection(
+            connection_id=connection_id,
+            on_request=self._on_request,
+            on_closed=self._connections.discard,
+            initial_window=STREAM_WINDOW if window is None else window,
+        )
+        self._connections.add(connection)
+        return connection
+
+    def _on_request(self, channel: StreamChannel, headers: List[Tuple[str, str]]) -> None:
+        if self._closing:
+            channel.reset(0x7)  # REFUSED_STREAM: safe for the client to retry
+            channel.release()
+            return
+        handler = StreamHandler(self._context, channel, headers)
+        task = asyncio.get_running_loop().create_task(handler.run())
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: "asyncio.Task[None]") -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # StreamHandler.run() contains its errors; this is a bug.
+            _log.error("stream task failed", exc_info=task.exception())
+
+    async def close(self) -> None:
+        """Stop listening, close every connection, cancel and await every stream task."""
+        if self._closing:
+            return
+        self._closing = True
+        if self._server is not None:
+            self._server.close()
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            done, pending = await asyncio.wait(tasks, timeout=TASK_CANCEL_TIMEOUT)
+            if pending:
+                _log.warning("%d stream tasks did not end on cancellation", len(pending))
+        connections = list(self._connections)
+        if connections:
+            await asyncio.gather(
+                *(connection.close("server-closed") for connection in connections),
+                return_exceptions=True,
+            )
+        if self._server is not None:
+            closing = asyncio.ensure_future(self._server.wait_closed())
+            try:
+                await asyncio.wait({closing}, timeout=TASK_CANCEL_TIMEOUT)
+            finally:
+                if not closing.done():
+                    closing.cancel()
+                    _log.warning("the listening socket did not close in time")
