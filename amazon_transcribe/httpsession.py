@@ -279,6 +279,9 @@ class HTTP2Stream:
     async def read(self) -> bytes:
         """Take the next body data, waiting for it.
 
+        Taking data does not reopen the receive window: call :meth:`consumed`
+        once the data has been used, so memory stays bounded by the window.
+
         :returns: the data, or ``b""`` once the body has ended.
         :raises TimeoutException: no data for the read timeout.
         :raises HTTPException: the connection failed.
@@ -295,9 +298,7 @@ class HTTP2Stream:
                 raise TimeoutException(
                     f"no data from the service for {self._timeouts.read:g} s"
                 ) from None
-        chunk = self._chunks.popleft()
-        self.consumed(len(chunk))
-        return chunk
+        return self._chunks.popleft()
 
     def consumed(self, size: int) -> None:
         """Reopen the receive window by ``size`` bytes the consumer has taken.
@@ -307,7 +308,8 @@ class HTTP2Stream:
         if not self._flow_control or self._stream is None or self._ended:
             return
         self._unacked += size
-        # Batch small updates: a WINDOW_UPDATE per tiny chunk costs more than it saves.
+        # Batch small updates: a WINDOW_UPDATE per tiny message costs more
+        # than it saves; the CRT batches further below its own threshold.
         if self._unacked >= 16 * 1024 or not self._chunks:
             increment, self._unacked = self._unacked, 0
             try:
@@ -353,7 +355,16 @@ class HTTP2Stream:
         self._writes_done.clear()
         if self._in_flight >= self._write_window:
             self._writable.clear()
-        future = self._stream.write_data(io.BytesIO(data), end_stream)
+        try:
+            future = self._stream.write_data(io.BytesIO(data), end_stream)
+        except (AwsCrtError, RuntimeError) as exc:
+            # The stream completed on a CRT thread and the news has not
+            # reached this thread yet: the service ended or reset it.
+            self._in_flight -= size
+            self._pending_writes -= 1
+            if self._pending_writes == 0:
+                self._writes_done.set()
+            raise _crt_error(exc, "the service ended the HTTP/2 stream") from exc
         future.add_done_callback(lambda f: self._write_done(size, f))
 
     async def drain(self) -> None:

@@ -23,6 +23,7 @@ from typing import (
     Generic,
     Mapping,
     Optional,
+    Tuple,
     Type,
     TypeVar,
     Union,
@@ -39,7 +40,7 @@ from .exceptions import (
     StreamClosedError,
     ValidationException,
 )
-from .httpsession import HTTP2Stream
+from .httpsession import DEFAULT_READ_WINDOW, HTTP2Stream
 from .serialize import audio_event_message, json_event_message
 from .shapes import AudioEvent, StartStreamTranscriptionResponse, TranscriptEvent, UnknownEvent
 from .signer import EventSigner
@@ -55,9 +56,6 @@ __all__ = [
 
 logger = logging.getLogger("amazon_transcribe.streams")
 
-#: Events decoded but not yet taken by the reader, before the pump pauses.
-DEFAULT_EVENT_QUEUE = 64
-
 _Event = TypeVar("_Event")
 
 #: Turns an output message into an event (raises for exception messages).
@@ -71,7 +69,8 @@ class EventStreamSession:
     :param signer: the event signer seeded with the request's signature.
     :param parse: turns each output message into an event.
     :param on_closed: called once when the session is closed.
-    :param queue_size: events buffered before reading pauses.
+    :param read_window: the transport's receive window (bounds what is
+        buffered, decoded or not, until the reader takes it).
     """
 
     def __init__(
@@ -81,18 +80,18 @@ class EventStreamSession:
         parse: EventParser,
         *,
         on_closed: Optional[Callable[["EventStreamSession"], None]] = None,
-        queue_size: int = DEFAULT_EVENT_QUEUE,
+        read_window: int = DEFAULT_READ_WINDOW,
     ) -> None:
         self._transport = transport
         self._signer = signer
         self._parse = parse
         self._on_closed = on_closed
-        self._queue_size = queue_size
+        self._queue_bytes = read_window
         self._send_lock = asyncio.Lock()
-        self._events: Deque[Any] = collections.deque()
+        # Decoded messages with the receive-window credit each releases.
+        self._events: Deque[Tuple[Message, int]] = collections.deque()
         self._event_ready = asyncio.Event()
-        self._room = asyncio.Event()
-        self._room.set()
+        self._output_done = asyncio.Event()
         self._output_ended = False
         self._input_ended = False
         self._error: Optional[SDKError] = None
@@ -147,23 +146,44 @@ class EventStreamSession:
     # -- output side ----------------------------------------------------------
 
     async def _run_pump(self) -> None:
+        try:
+            await self._decode_output()
+        finally:
+            self._output_done.set()
+
+    async def _decode_output(self) -> None:
+        # The pump decodes everything that arrives, at once, so an exception
+        # message reaches the sender even when nobody reads. Memory stays
+        # bounded because the HTTP/2 receive window is only reopened when the
+        # reader takes a message (see next_event), never here.
         decoder = EventStreamDecoder()
+        uncredited = 0
         try:
             while True:
-                while len(self._events) >= self._queue_size:
-                    self._room.clear()
-                    await self._room.wait()
                 chunk = await self._transport.read()
                 if not chunk:
                     decoder.close()
                     break
-                for message in decoder.feed(chunk):
-                    self._events.append(message)
+                uncredited += len(chunk)
+                messages = decoder.feed(chunk)
+                for index, message in enumerate(messages):
+                    # The last message completed by this chunk carries the
+                    # credit of every byte up to its end.
+                    credit = 0
+                    if index == len(messages) - 1:
+                        credit, uncredited = uncredited - decoder.buffered, decoder.buffered
+                    self._events.append((message, credit))
                     self._event_ready.set()
                     if message.headers.get(":message-type") in ("exception", "error"):
                         # The stream is over: make the error visible to the
                         # sender now, not only when the reader reaches it.
                         self._record_service_error(message)
+                if decoder.buffered > self._queue_bytes // 2:
+                    # A message larger than half the window would never
+                    # complete without credit: grant it (the decoder's own
+                    # limits still bound it).
+                    self._transport.consumed(uncredited)
+                    uncredited = 0
         except DecodeError as exc:
             self._fail(SerializerException(f"cannot decode the response stream: {exc}"))
             return
@@ -201,9 +221,9 @@ class EventStreamSession:
                 raise StopAsyncIteration
             self._event_ready.clear()
             await self._event_ready.wait()
-        message = self._events.popleft()
-        if len(self._events) < self._queue_size:
-            self._room.set()
+        message, credit = self._events.popleft()
+        if credit:
+            self._transport.consumed(credit)
         try:
             return self._parse(message)
         except SDKError as exc:
@@ -211,6 +231,17 @@ class EventStreamSession:
             raise
 
     # -- input side -------------------------------------------------------------
+
+    async def _why_ended(self, transport_error: HTTPException) -> SDKError:
+        """The error to give a sender whose write found the stream over.
+
+        The service usually said why (an exception message) just before it
+        ended the stream, and that message may still be on its way through
+        the pump: wait for the pump (briefly) and prefer the service's words.
+        """
+        await asyncio.wait({asyncio.ensure_future(self._output_done.wait())}, timeout=2.0)
+        self._fail(self._error or transport_error)
+        return self._error or transport_error
 
     def _check_can_send(self) -> None:
         if self._input_ended:
@@ -243,7 +274,10 @@ class EventStreamSession:
             self._check_can_send()
             # No await between signing and handing over: a cancellation can
             # not leave a signed event unsent and the chain broken.
-            self._transport.write(self._signer.sign(message))
+            try:
+                self._transport.write(self._signer.sign(message))
+            except HTTPException as exc:
+                raise await self._why_ended(exc) from None
 
     async def end_input(self) -> None:
         """Send the signed end frame, end the request body and wait until written.
@@ -260,7 +294,10 @@ class EventStreamSession:
             if self._closed:
                 raise StreamClosedError("the stream is closed")
             self._input_ended = True
-            self._transport.write(self._signer.sign_end(), end_stream=True)
+            try:
+                self._transport.write(self._signer.sign_end(), end_stream=True)
+            except HTTPException as exc:
+                raise await self._why_ended(exc) from None
         try:
             await self._transport.drain()
         except HTTPException as exc:

@@ -287,6 +287,23 @@ class TranscribeEmulator:
         return self._engine
 
     @property
+    def open_connections(self) -> int:
+        """Client connections currently open.
+
+        :raises RuntimeError: not started.
+        """
+        return self._require_server().connections
+
+    async def wait_no_connections(self, timeout: float = 10.0) -> None:
+        """Wait until every client connection has closed.
+
+        :param timeout: seconds to wait at most.
+        :raises asyncio.TimeoutError: connections were still open.
+        :raises RuntimeError: not started.
+        """
+        await self._require_server().wait_no_connections(timeout)
+
+    @property
     def idle_timeout(self) -> float:
         """Seconds without audio before a stream fails."""
         return self._idle_timeout

@@ -51,6 +51,7 @@ class EmulatorServer:
         self._tasks: Set["asyncio.Task[None]"] = set()
         self._next_connection_id = 1
         self._closing = False
+        self._idle_waiters: List["asyncio.Future[None]"] = []
 
     async def start(self) -> None:
         """Start listening.
@@ -94,11 +95,35 @@ class EmulatorServer:
         connection = H2ServerConnection(
             connection_id=connection_id,
             on_request=self._on_request,
-            on_closed=self._connections.discard,
+            on_closed=self._connection_closed,
             initial_window=STREAM_WINDOW if window is None else window,
         )
         self._connections.add(connection)
         return connection
+
+    def _connection_closed(self, connection: H2ServerConnection) -> None:
+        self._connections.discard(connection)
+        if not self._connections:
+            waiters, self._idle_waiters = self._idle_waiters, []
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
+
+    async def wait_no_connections(self, timeout: float) -> None:
+        """Wait until no client connection is open.
+
+        :param timeout: seconds to wait at most.
+        :raises asyncio.TimeoutError: connections were still open.
+        """
+        if not self._connections:
+            return
+        waiter: "asyncio.Future[None]" = asyncio.get_running_loop().create_future()
+        self._idle_waiters.append(waiter)
+        # asyncio.wait (not wait_for): a timeout here must not eat a cancellation.
+        done, _ = await asyncio.wait({waiter}, timeout=timeout)
+        if not done:
+            waiter.cancel()
+            raise asyncio.TimeoutError(f"{len(self._connections)} connections still open")
 
     def _on_request(self, channel: StreamChannel, headers: List[Tuple[str, str]]) -> None:
         if self._closing:
