@@ -324,6 +324,7 @@ class TranscribeStreamingClient:
             signed.request,
             tls=self._tls_context(),
             timeouts=self._timeouts,
+            ca_file=self._ca_bundle,
             bootstrap=self._bootstrap or default_bootstrap(),
             write_window=DEFAULT_WRITE_WINDOW,
             read_window=DEFAULT_READ_WINDOW,

@@ -26,6 +26,7 @@ import collections
 import concurrent.futures
 import io
 import logging
+import ssl
 from typing import Any, Deque, List, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
@@ -422,6 +423,7 @@ async def open_stream(
     *,
     tls: ClientTlsContext,
     timeouts: Timeouts,
+    ca_file: Optional[str] = None,
     bootstrap: Optional[ClientBootstrap] = None,
     write_window: int = DEFAULT_WRITE_WINDOW,
     read_window: int = DEFAULT_READ_WINDOW,
@@ -435,6 +437,7 @@ async def open_stream(
     :param request: the signed request (header names are sent lowercase).
     :param tls: the TLS context (ALPN ``h2``).
     :param timeouts: the stream's timeouts.
+    :param ca_file: the CA bundle ``tls`` trusts (for error diagnosis only).
     :param bootstrap: the awscrt bootstrap; the process-wide one by default.
     :param write_window: bytes allowed in flight before writers wait.
     :param read_window: the HTTP/2 receive window of the stream.
@@ -458,7 +461,7 @@ async def open_stream(
         manual_window_management=True,
         initial_window_size=read_window,
     )
-    connection: Http2ClientConnection = await _connect(future, timeouts.connect, endpoint)
+    connection: Http2ClientConnection = await _connect(future, timeouts.connect, endpoint, ca_file)
     if connection.version is not HttpVersion.Http2:
         connection.close()
         raise HTTPException(f"HTTP/2 could not be negotiated with {endpoint.url}")
@@ -472,17 +475,53 @@ async def open_stream(
 
 
 async def _connect(
-    future: "concurrent.futures.Future[Any]", timeout: Optional[float], endpoint: Endpoint
+    future: "concurrent.futures.Future[Any]",
+    timeout: Optional[float],
+    endpoint: Endpoint,
+    ca_file: Optional[str],
 ) -> Http2ClientConnection:
     try:
         connection: Http2ClientConnection = await _await_crt(
             future, timeout, f"connecting to {endpoint.url}"
         )
+    except TimeoutException as exc:
+        future.add_done_callback(_close_late_connection)
+        # The CRT's TLS library delays reporting a failed handshake by 10 s
+        # or more (a side-channel defence), so an untrusted certificate
+        # looks like a timeout. Ask Python's TLS quickly what it thinks.
+        reason = await _tls_diagnosis(endpoint, ca_file)
+        if reason:
+            raise HTTPException(
+                f"TLS handshake with {endpoint.url} failed: {reason}. If this endpoint "
+                "uses a private CA (a local emulator), pass ca_bundle=... or set "
+                "AWS_CA_BUNDLE to its CA file.",
+                retryable=False,
+            ) from exc
+        raise
     except BaseException:
         # A connection that completes after we gave up must not leak.
         future.add_done_callback(_close_late_connection)
         raise
     return connection
+
+
+async def _tls_diagnosis(endpoint: Endpoint, ca_file: Optional[str]) -> Optional[str]:
+    """Why a TLS handshake with ``endpoint`` fails, if it is a certificate problem."""
+    context = ssl.create_default_context(cafile=ca_file)
+    context.set_alpn_protocols(["h2"])
+    try:
+        _, writer = await asyncio.wait_for(
+            asyncio.open_connection(
+                endpoint.host, endpoint.port, ssl=context, server_hostname=endpoint.host
+            ),
+            2.0,
+        )
+    except ssl.SSLCertVerificationError as exc:
+        return f"the server's certificate is not trusted ({exc.verify_message})"
+    except (OSError, asyncio.TimeoutError, ssl.SSLError):
+        return None
+    writer.close()
+    return None
 
 
 def _close_late_connection(future: "concurrent.futures.Future[Any]") -> None:

@@ -38,6 +38,7 @@ from .exceptions import (
     SerializerException,
     ServiceException,
     StreamClosedError,
+    TimeoutException,
     ValidationException,
 )
 from .httpsession import DEFAULT_READ_WINDOW, HTTP2Stream
@@ -239,7 +240,12 @@ class EventStreamSession:
         ended the stream, and that message may still be on its way through
         the pump: wait for the pump (briefly) and prefer the service's words.
         """
-        await asyncio.wait({asyncio.ensure_future(self._output_done.wait())}, timeout=2.0)
+        if not isinstance(transport_error, TimeoutException):
+            waiter = asyncio.ensure_future(self._output_done.wait())
+            try:
+                await asyncio.wait({waiter}, timeout=2.0)
+            finally:
+                waiter.cancel()
         self._fail(self._error or transport_error)
         return self._error or transport_error
 
@@ -269,8 +275,7 @@ class EventStreamSession:
             try:
                 await self._transport.wait_writable()
             except HTTPException as exc:
-                self._fail(self._error or exc)
-                raise self._error or exc from None
+                raise await self._why_ended(exc) from None
             self._check_can_send()
             # No await between signing and handing over: a cancellation can
             # not leave a signed event unsent and the chain broken.
@@ -301,8 +306,7 @@ class EventStreamSession:
         try:
             await self._transport.drain()
         except HTTPException as exc:
-            self._fail(self._error or exc)
-            raise self._error or exc from None
+            raise await self._why_ended(exc) from None
         self._maybe_close()
 
     @property
