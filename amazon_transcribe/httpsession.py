@@ -144,7 +144,9 @@ async def _await_crt(
     future: "concurrent.futures.Future[Any]", timeout: Optional[float], what: str
 ) -> Any:
     try:
-        return await asyncio.wait_for(asyncio.wrap_future(future), timeout)
+        # Shielded: cancelling the wrapper would cancel the CRT's future, and
+        # the CRT completing a cancelled future raises on its own thread.
+        return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), timeout)
     except asyncio.TimeoutError:
         raise TimeoutException(f"{what} timed out after {timeout:g} s") from None
     except (AwsCrtError, RuntimeError) as exc:
