@@ -70,7 +70,7 @@ from .shapes import (
     TranscriptFormat,
     VocabularyFilterMethod,
 )
-from .signer import EventSigner
+from .signer import Clock, EventSigner
 from .sigv4 import sign_request
 from .streams import (
     EventStreamSession,
@@ -102,6 +102,9 @@ class TranscribeStreamingClient:
         of the system store; by default ``AWS_CA_BUNDLE`` if set.
     :param timeouts: connect / response / read / write timeouts.
     :param bootstrap: an awscrt bootstrap; by default the process-wide one.
+    :param clock: returns the signing instant (aware UTC datetime); the
+        system clock by default. Requests and events are signed with it at
+        the moment they are sent.
     :raises ValidationException: no region is given or configured.
     """
 
@@ -115,6 +118,7 @@ class TranscribeStreamingClient:
         ca_bundle: Optional[str] = None,
         timeouts: Optional[Timeouts] = None,
         bootstrap: Optional[ClientBootstrap] = None,
+        clock: Optional[Clock] = None,
     ) -> None:
         region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
         if not region:
@@ -134,6 +138,7 @@ class TranscribeStreamingClient:
         self._ca_bundle = ca_bundle if ca_bundle is not None else os.environ.get("AWS_CA_BUNDLE")
         self._timeouts = timeouts or Timeouts()
         self._bootstrap = bootstrap
+        self._clock = clock
         self._tls: Optional[ClientTlsContext] = None
         self._sessions: Set[EventStreamSession] = set()
         self._closed = False
@@ -279,6 +284,7 @@ class TranscribeStreamingClient:
             seed,
             secret_access_key=credentials.secret_access_key,
             region=signing_region(self.region),
+            clock=self._clock,
         )
         session = EventStreamSession(
             transport,
@@ -317,6 +323,7 @@ class TranscribeStreamingClient:
             host=endpoint.authority,
             credentials=credentials,
             region=signing_region(self.region),
+            date=self._clock() if self._clock is not None else None,
         )
         logger.debug("POST %s%s", url, path)
         transport = await open_stream(

@@ -29,7 +29,7 @@ from .faults import Faults
 from .handler import ServiceContext
 from .records import StreamRecords
 from .server import EmulatorServer
-from .sigv4 import RequestVerifier
+from .sigv4 import Clock, RequestVerifier
 
 __all__ = [
     "TranscribeEmulator",
@@ -125,6 +125,8 @@ class TranscribeEmulator:
     :param faults: fault rules to start with (a new registry by default).
     :param region: the region reported in :meth:`environment`.
     :param max_workers: threads for blocking engine calls.
+    :param clock: the clock request and event signatures are checked against
+        (±5 minutes); the system clock by default. Tests inject one.
     :raises ValueError: no credentials, or non-positive timeouts.
     """
 
@@ -142,6 +144,7 @@ class TranscribeEmulator:
         faults: Optional[Faults] = None,
         region: str = DEFAULT_REGION,
         max_workers: Optional[int] = None,
+        clock: Optional[Clock] = None,
     ) -> None:
         table = dict(DEFAULT_CREDENTIALS if credentials is None else credentials)
         if not table:
@@ -157,6 +160,7 @@ class TranscribeEmulator:
         self._idle_timeout = idle_timeout
         self._max_duration = max_duration
         self._max_workers = max_workers or min(32, (os.cpu_count() or 1) + 4)
+        self._clock = clock
         #: The region clients should use.
         self.region = region
         #: The fault rules; add and remove faults at any time.
@@ -193,7 +197,8 @@ class TranscribeEmulator:
             engine=engine,
             records=self.records,
             faults=self.faults,
-            verifier=RequestVerifier(self._credentials, verify=self._verify),
+            verifier=RequestVerifier(self._credentials, verify=self._verify, clock=self._clock),
+            clock=self._clock,
             executor=self._executor,
             idle_timeout=self._idle_timeout,
             max_duration=self._max_duration,

@@ -57,7 +57,7 @@ from .faults import (
 )
 from .operations import OPERATIONS, Operation, route
 from .records import StreamRecord, StreamRecords
-from .sigv4 import EventVerifier, RequestVerifier, VerifiedRequest
+from .sigv4 import Clock, EventVerifier, RequestVerifier, VerifiedRequest
 
 __all__ = ["ServiceContext", "SessionRegistry", "StreamHandler", "idle_timeout_message"]
 
@@ -137,6 +137,8 @@ class ServiceContext:
     :param max_duration: seconds a stream may last.
     :param operations: the operations served.
     :param sessions: the running streams by session id.
+    :param clock: the clock signatures are checked against (the system
+        clock when ``None``; tests inject one).
     """
 
     engine: Engine
@@ -148,6 +150,7 @@ class ServiceContext:
     max_duration: float = 4 * 3600.0
     operations: Tuple[Operation, ...] = OPERATIONS
     sessions: SessionRegistry = field(default_factory=SessionRegistry)
+    clock: Optional[Clock] = None
 
 
 def _exception_message(error: ServiceError) -> bytes:
@@ -335,7 +338,7 @@ class StreamHandler:
                 self.record.add_fault(rule.fault.kind)
                 self._channel.set_pacing(rule.fault.ack_bytes, rule.fault.interval)
                 self._subscribe()
-        events = EventVerifier(verified)
+        events = EventVerifier(verified, clock=self._ctx.clock)
         decoder = EventStreamDecoder()
         await self._fire_faults(0)
         idle_deadline = self._loop.time() + self._ctx.idle_timeout
