@@ -157,13 +157,7 @@ class StaticCredentialResolver(CredentialResolver, Credentials):
     :param session_token: the session token of temporary credentials.
     """
 
-    def __init__(
-        self,
-        access_key_id: str,
-        secret_access_key: str,
-        session_token: Optional[str] = None,
-    ) -> None:
-        Credentials.__init__(self, access_key_id, secret_access_key, session_token)
+    # The constructor is Credentials' (CredentialResolver defines none).
 
     async def get_credentials(self) -> Credentials:
         """Return these credentials.

@@ -23,8 +23,11 @@ engine decodes what it needs.
 from __future__ import annotations
 
 import abc
+import threading
 from dataclasses import dataclass, field
 from typing import Any, List, Mapping, Optional, Sequence, Union
+
+from .errors import limit_exceeded
 
 __all__ = [
     "StreamSettings",
@@ -34,6 +37,7 @@ __all__ = [
     "EngineOutput",
     "RecognitionSession",
     "Engine",
+    "SessionSlots",
 ]
 
 
@@ -157,3 +161,41 @@ class Engine(abc.ABC):
         :raises ServiceError: the stream cannot be served (unsupported
             language, too many concurrent sessions...).
         """
+
+
+class SessionSlots:
+    """Counts an engine's open sessions and refuses one beyond the limit.
+
+    Thread-safe: sessions are opened on the event loop and closed from
+    worker threads.
+
+    :param limit: the most sessions open at once (``None``: no limit).
+    :param message: the ``LimitExceededException`` message beyond it.
+    """
+
+    def __init__(self, limit: Optional[int], message: str) -> None:
+        self.limit = limit
+        self._message = message
+        self._lock = threading.Lock()
+        self._active = 0
+
+    @property
+    def active(self) -> int:
+        """:returns: the number of open sessions."""
+        with self._lock:
+            return self._active
+
+    def acquire(self) -> None:
+        """Take a slot.
+
+        :raises ServiceError: ``LimitExceededException`` when all are taken.
+        """
+        with self._lock:
+            if self.limit is not None and self._active >= self.limit:
+                raise limit_exceeded(self._message)
+            self._active += 1
+
+    def release(self) -> None:
+        """Give a slot back (once per :meth:`acquire`)."""
+        with self._lock:
+            self._active -= 1

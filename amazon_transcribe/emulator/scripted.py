@@ -85,7 +85,6 @@ false), ``transcript`` (default: the words joined by spaces), ``words``,
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,6 +92,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from .engine import (
     Engine,
+    SessionSlots,
     EngineOutput,
     RawEvent,
     RecognitionSession,
@@ -100,7 +100,7 @@ from .engine import (
     StreamSettings,
     Word,
 )
-from .errors import ServiceError, limit_exceeded
+from .errors import ServiceError
 
 __all__ = [
     "DEFAULT_TRANSCRIPT",
@@ -696,8 +696,9 @@ class ScriptedEngine(Engine):
         #: Scripts by session id.
         self.sessions: Dict[str, Script] = dict(sessions or {})
         self.max_sessions = max_sessions
-        self._lock = threading.Lock()
-        self._active = 0
+        self._slots = SessionSlots(
+            max_sessions, f"The emulator serves at most {max_sessions} concurrent streams."
+        )
 
     @classmethod
     def from_json(cls, data: Any, *, max_sessions: Optional[int] = None) -> ScriptedEngine:
@@ -752,12 +753,7 @@ class ScriptedEngine(Engine):
     @property
     def active_sessions(self) -> int:
         """:returns: the number of open sessions."""
-        with self._lock:
-            return self._active
-
-    def _release(self) -> None:
-        with self._lock:
-            self._active -= 1
+        return self._slots.active
 
     def open_session(self, settings: StreamSettings) -> ScriptedSession:
         """Start playing the stream's script.
@@ -771,11 +767,6 @@ class ScriptedEngine(Engine):
         for step in script.steps:
             if step.at_open and step.error is not None:
                 raise _fresh(step.error)
-        with self._lock:
-            if self.max_sessions is not None and self._active >= self.max_sessions:
-                raise limit_exceeded(
-                    f"The emulator serves at most {self.max_sessions} concurrent streams."
-                )
-            self._active += 1
-        return ScriptedSession(script, settings, on_close=self._release)
+        self._slots.acquire()
+        return ScriptedSession(script, settings, on_close=self._slots.release)
 

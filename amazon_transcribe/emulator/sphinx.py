@@ -69,8 +69,16 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 import numpy as np
 
 from .audio import TARGET_SAMPLE_RATE, AudioPipeline, Samples
-from .engine import Engine, EngineOutput, RecognitionSession, Segment, StreamSettings, Word
-from .errors import bad_request, internal_failure, limit_exceeded
+from .engine import (
+    Engine,
+    EngineOutput,
+    RecognitionSession,
+    Segment,
+    SessionSlots,
+    StreamSettings,
+    Word,
+)
+from .errors import bad_request, internal_failure
 
 __all__ = [
     "ENGLISH_LANGUAGE_CODES",
@@ -666,18 +674,16 @@ class SphinxEngine(Engine):
         #: The reusable decoders.
         self.pool = DecoderPool(max_sessions if pool_size is None else pool_size,
                                 decoder_options)
-        self._lock = threading.Lock()
-        self._active = 0
+        self._slots = SessionSlots(
+            max_sessions,
+            f"The emulator's offline recognition engine serves at most {max_sessions} "
+            "concurrent streams; try again when one ends.",
+        )
 
     @property
     def active_sessions(self) -> int:
         """:returns: the number of open (not yet closed) sessions."""
-        with self._lock:
-            return self._active
-
-    def _release(self) -> None:
-        with self._lock:
-            self._active -= 1
+        return self._slots.active
 
     def open_session(self, settings: StreamSettings) -> SphinxSession:
         """Start recognising a stream.
@@ -692,17 +698,11 @@ class SphinxEngine(Engine):
             ``LimitExceededException`` when ``max_sessions`` are open.
         """
         language, identified = choose_language(settings)
-        with self._lock:
-            if self._active >= self.max_sessions:
-                raise limit_exceeded(
-                    f"The emulator's offline recognition engine serves at most "
-                    f"{self.max_sessions} concurrent streams; try again when one ends."
-                )
-            self._active += 1
+        self._slots.acquire()
         try:
-            return SphinxSession(self, settings, language, identified, self._release)
+            return SphinxSession(self, settings, language, identified, self._slots.release)
         except BaseException:
-            self._release()
+            self._slots.release()
             raise
 
     def warm_up(self, sessions: int = 1) -> None:
