@@ -131,6 +131,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         ("  max lag during warm-up (not counted)", f"{result.warmup_max_lag * 1000:.2f} ms", "", ""),
         ("max time inside send_audio_event", f"{max(result.send_durations, default=0) * 1000:.2f} ms", "", ""),
         ("audio events sent in the window", f"{len(result.lags)} / {expected}", "", ""),
+        ("context switches per audio event", f"{cpu.switches / max(1, len(result.lags)):.1f}", "", ""),
         ("transcript events received", str(result.events), "", ""),
         ("RSS before opening the streams", mib(result.rss_before), "", ""),
         (peak_label, mib(result.peak_rss), "", ""),
@@ -139,6 +140,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     ]
     if result.traced_peak is not None:
         rows.append(("tracemalloc peak (Python heap)", mib(result.traced_peak), "", ""))
+        rows.append(("  (tracemalloc on: CPU figures inflated)", "", "", ""))
     rows += [
         ("time to open all streams", f"{result.open_seconds:.2f} s", "", ""),
         ("measured window (wall)", f"{cpu.wall:.2f} s", "", ""),

@@ -86,6 +86,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         ("client CPU time over the window", f"{cpu.process * 1000:.1f} ms", "", ""),
         ("measured window (wall)", f"{cpu.wall:.2f} s", "", ""),
         ("audio events sent in the window", str(len(result.lags)), "", ""),
+        ("context switches per audio event", f"{cpu.switches / max(1, len(result.lags)):.1f}", "", ""),
         ("max send lag behind schedule", f"{max(result.lags, default=float('nan')) * 1000:.2f} ms", "", ""),
         ("transcript events received", str(result.events), "", ""),
         ("emulator CPU (other process, context)",

@@ -235,6 +235,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         ("  of which event-loop thread", f"{r.send_cpu.main_thread * 1000:.1f} ms", "", ""),
         ("  of which other (awscrt) threads", f"{r.send_cpu.other_threads * 1000:.1f} ms", "", ""),
         ("CPU per event", f"{r.send_cpu.process / max(1, r.chunks) * 1e6:.1f} us", "", ""),
+        ("context switches per event", f"{r.send_cpu.switches / max(1, r.chunks):.1f}", "", ""),
         ("wall time of the send", f"{r.send_cpu.wall:.2f} s "
          f"({r.audio_seconds / r.send_cpu.wall:,.0f}x real time)", "", ""),
         ("RSS growth during the send", mib(growth), f"<= {mib(TARGET_GROWTH)}",

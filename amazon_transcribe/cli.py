@@ -1,0 +1,754 @@
+"""The command line: ``amazon-transcribe`` / ``python -m amazon_transcribe``.
+
+Transcribe a file, standard input or the microphone, live, against AWS or
+the embedded emulator (``--local``). Built on the public helpers
+:mod:`amazon_transcribe.sources` (audio in chunks, paced) and
+:mod:`amazon_transcribe.transcript` (partial and final results assembled
+into segments); see ``docs/cli.rst`` for the options, the output formats,
+the JSON schema and the exit statuses.
+
+Imports stay light: the emulator (and with it h2, PocketSphinx, numpy) is
+imported only with ``--local``; ``sounddevice`` only with ``--mic``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import re
+import shutil
+import signal
+import sys
+import time
+import traceback
+from contextlib import AsyncExitStack
+from typing import IO, Any, Dict, List, NoReturn, Optional, Sequence, TextIO
+
+from . import __version__
+from .exceptions import (
+    CredentialsException,
+    HTTPException,
+    ServiceException,
+    ValidationException,
+)
+from .sources import (
+    AudioFormatError,
+    AudioSource,
+    AudioSourceError,
+    MicrophoneError,
+    microphone,
+    open_audio,
+    pcm_stream,
+    raw_pcm_file,
+)
+from .transcript import TranscriptAssembler, TranscriptSegment, TranscriptWord
+
+__all__ = [
+    "main",
+    "build_parser",
+    "EXIT_OK",
+    "EXIT_FAILURE",
+    "EXIT_USAGE",
+    "EXIT_INPUT",
+    "EXIT_CREDENTIALS",
+    "EXIT_SERVICE",
+    "EXIT_NETWORK",
+    "EXIT_INTERRUPTED",
+    "FORMATS",
+]
+
+PROG = "amazon-transcribe"
+
+#: Success.
+EXIT_OK = 0
+#: An unexpected error (a bug: run again with ``--debug`` and report it).
+EXIT_FAILURE = 1
+#: Wrong options, or a missing optional component (``--local``, ``--mic``).
+EXIT_USAGE = 2
+#: The input cannot be read or is in a format that cannot be sent.
+EXIT_INPUT = 3
+#: No credentials, or the service refused them (HTTP 401/403).
+EXIT_CREDENTIALS = 4
+#: The service refused the request or ended the stream with an error.
+EXIT_SERVICE = 5
+#: The endpoint cannot be reached, or the connection failed or timed out.
+EXIT_NETWORK = 6
+#: Interrupted (a second Ctrl-C).
+EXIT_INTERRUPTED = 130
+
+#: The output formats.
+FORMATS = ("text", "json", "jsonl", "srt", "vtt")
+
+# Error codes of AWS's authentication layer (all HTTP 403).
+_AUTH_ERRORS = frozenset({
+    "AccessDeniedException",
+    "UnrecognizedClientException",
+    "InvalidSignatureException",
+    "IncompleteSignatureException",
+    "MissingAuthenticationTokenException",
+    "ExpiredTokenException",
+    "InvalidClientTokenId",
+})
+
+# us-east-1, us-gov-west-1, cn-north-1, eu-isoe-west-1, fips-us-east-1...
+_REGION = re.compile(r"^(fips-)?[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+_RAW_SUFFIXES = (".raw", ".pcm")
+
+# Subtitle cues: at most this long and this many characters.
+_CUE_SECONDS = 6.0
+_CUE_CHARS = 84
+# The progress line is redrawn at most this often (seconds).
+_PROGRESS_INTERVAL = 0.25
+
+
+class CliError(Exception):
+    """An error reported as one line, with its exit status."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, not argparse's usage block: the one-line error rule.
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _csv(text: str) -> List[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the parser of the command line.
+
+    :returns: the parser.
+    """
+    parser = _Parser(
+        prog=PROG,
+        description=(
+            "Transcribe a file, standard input or the microphone with Amazon Transcribe "
+            "Streaming, live, or with --local against the embedded emulator (no AWS "
+            "account needed). Files are sent at real-time pace unless --fast."
+        ),
+        epilog=(
+            "exit statuses: 0 ok, 1 unexpected error, 2 usage, 3 input, "
+            "4 credentials/permissions, 5 service error, 6 network, 130 interrupted"
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    src = parser.add_argument_group("input")
+    src.add_argument("input", nargs="?", metavar="FILE",
+                     help="WAV, FLAC, Ogg Opus (or, with PyAV, MP3 and more); raw PCM "
+                          "for .raw/.pcm or --raw; '-' reads raw PCM from standard input")
+    src.add_argument("--mic", action="store_true", help="record from the microphone "
+                     "(the 'mic' extra); Ctrl-C ends the stream")
+    src.add_argument("--device", help="microphone device (number or name)")
+    src.add_argument("--raw", action="store_true", help="FILE is raw 16-bit little-endian PCM")
+    src.add_argument("--sample-rate", type=int, metavar="HZ",
+                     help="sample rate of raw PCM or the microphone (default 16000)")
+    src.add_argument("--channels", type=int, choices=(1, 2),
+                     help="channels of raw PCM or the microphone (default 1)")
+    src.add_argument("--duration", type=_positive, metavar="SECONDS",
+                     help="stop after this much audio (microphone, standard input, files)")
+    src.add_argument("--chunk-ms", type=int, default=100, metavar="MS",
+                     help="audio per event, 50-200 recommended (default 100)")
+    src.add_argument("--fast", action="store_true",
+                     help="send files as fast as the connection takes them, not in real time")
+
+    opts = parser.add_argument_group("transcription (options of start_stream_transcription)")
+    opts.add_argument("-l", "--language", metavar="CODE",
+                      help="language of the audio (default en-US unless identifying)")
+    opts.add_argument("--identify-language", action="store_true",
+                      help="identify the language among --language-options")
+    opts.add_argument("--identify-multiple-languages", action="store_true",
+                      help="identify several languages among --language-options")
+    opts.add_argument("--language-options", type=_csv, metavar="CODES",
+                      help="candidate languages, comma-separated")
+    opts.add_argument("--preferred-language", metavar="CODE")
+    opts.add_argument("--vocabulary", metavar="NAME", help="custom vocabulary")
+    opts.add_argument("--vocabularies", type=_csv, metavar="NAMES",
+                      help="custom vocabularies (language identification), comma-separated")
+    opts.add_argument("--vocabulary-filter", metavar="NAME")
+    opts.add_argument("--vocabulary-filters", type=_csv, metavar="NAMES")
+    opts.add_argument("--vocabulary-filter-method", choices=("remove", "mask", "tag"))
+    opts.add_argument("--speaker-labels", action="store_true", help="label speakers")
+    opts.add_argument("--channel-identification", action="store_true",
+                      help="transcribe the two channels of stereo audio apart")
+    opts.add_argument("--stabilization", choices=("low", "medium", "high"),
+                      help="partial-results stabilization at this stability level")
+    opts.add_argument("--pii-identification", action="store_true",
+                      help="identify personally identifiable information")
+    opts.add_argument("--pii-redaction", action="store_true", help="redact it")
+    opts.add_argument("--pii-entity-types", metavar="TYPES", help="e.g. NAME,SSN (default ALL)")
+    opts.add_argument("--language-model", metavar="NAME", help="custom language model")
+    opts.add_argument("--session-id", metavar="UUID")
+    opts.add_argument("--session-resume-window", type=int, metavar="MINUTES")
+    opts.add_argument("--transcript-format", choices=("written", "spoken"))
+
+    conn = parser.add_argument_group("service")
+    conn.add_argument("--region", help="AWS region (default AWS_REGION)")
+    conn.add_argument("--endpoint", metavar="URL",
+                      help="endpoint URL (default AWS_ENDPOINT_URL_TRANSCRIBE_STREAMING or "
+                           "the region's)")
+    conn.add_argument("--ca-bundle", metavar="PEM", help="CA certificates to trust")
+    conn.add_argument("--profile", help="AWS profile for credentials")
+    conn.add_argument("--local", action="store_true",
+                      help="start the emulator in this process and use it (the "
+                           "'emulator' extra; offline recognition, no AWS account)")
+    conn.add_argument("--local-engine", choices=("sphinx", "scripted"), default="sphinx",
+                      help="recognition engine of --local (default sphinx)")
+
+    out = parser.add_argument_group("output")
+    out.add_argument("-f", "--format", choices=FORMATS, default="text")
+    out.add_argument("-o", "--output", metavar="FILE", help="write results here, not stdout")
+    out.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
+    out.add_argument("--debug", action="store_true",
+                     help="log to stderr and show tracebacks")
+    return parser
+
+
+# -- options ----------------------------------------------------------------
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    if args.mic and args.input:
+        raise CliError("give FILE or --mic, not both", EXIT_USAGE)
+    if not args.mic and not args.input:
+        raise CliError("give a FILE, '-' for standard input, or --mic", EXIT_USAGE)
+    if args.region is not None and not _REGION.match(args.region):
+        raise CliError(f"invalid region {args.region!r} (expected a name like us-west-2)",
+                       EXIT_USAGE)
+    if args.local and args.endpoint:
+        raise CliError("--local and --endpoint exclude each other", EXIT_USAGE)
+    if not 10 <= args.chunk_ms <= 1000:
+        raise CliError("--chunk-ms must be 10-1000 (50-200 recommended)", EXIT_USAGE)
+    identify = args.identify_language or args.identify_multiple_languages
+    if identify and not args.language_options:
+        raise CliError("language identification needs --language-options", EXIT_USAGE)
+    if identify and args.language:
+        raise CliError("--language and language identification exclude each other",
+                       EXIT_USAGE)
+
+
+def _stream_options(args: argparse.Namespace, source: AudioSource) -> Dict[str, Any]:
+    """Map the flags to ``start_stream_transcription`` keyword arguments."""
+    options: Dict[str, Any] = {
+        "media_encoding": source.media_encoding,
+        "media_sample_rate_hz": source.sample_rate,
+    }
+    if args.identify_language or args.identify_multiple_languages:
+        options["identify_language"] = args.identify_language or None
+        options["identify_multiple_languages"] = args.identify_multiple_languages or None
+        options["language_options"] = args.language_options
+        options["preferred_language"] = args.preferred_language
+    else:
+        options["language_code"] = args.language or "en-US"
+    if source.channels == 2:
+        options["enable_channel_identification"] = True
+        options["number_of_channels"] = 2
+    pii_types = args.pii_entity_types
+    more = {
+        "vocabulary_name": args.vocabulary,
+        "vocabulary_names": args.vocabularies,
+        "vocab_filter_name": args.vocabulary_filter,
+        "vocab_filter_names": args.vocabulary_filters,
+        "vocab_filter_method": args.vocabulary_filter_method,
+        "show_speaker_label": True if args.speaker_labels else None,
+        "enable_partial_results_stabilization": True if args.stabilization else None,
+        "partial_results_stability": args.stabilization,
+        "content_identification_type": "PII" if args.pii_identification else None,
+        "content_redaction_type": "PII" if args.pii_redaction else None,
+        "pii_entity_types": pii_types,
+        "language_model_name": args.language_model,
+        "session_id": args.session_id,
+        "session_resume_window": args.session_resume_window,
+        "transcript_format": args.transcript_format,
+    }
+    options.update({key: value for key, value in more.items() if value is not None})
+    return options
+
+
+def _open_source(args: argparse.Namespace) -> AudioSource:
+    chunk = args.chunk_ms / 1000
+    mono = not args.channel_identification
+    rate = args.sample_rate or 16000
+    channels = args.channels or 1
+    try:
+        if args.mic:
+            try:
+                return microphone(sample_rate=rate, channels=channels, device=_device(args.device),
+                                  chunk_duration=chunk, max_duration=args.duration)
+            except MicrophoneError as exc:
+                raise CliError(exc.message, EXIT_USAGE) from exc
+        if args.input == "-":
+            return pcm_stream(sys.stdin.buffer, sample_rate=rate, channels=channels,
+                              chunk_duration=chunk, name="<stdin>")
+        if args.raw or args.input.lower().endswith(_RAW_SUFFIXES):
+            return raw_pcm_file(args.input, sample_rate=rate, channels=channels,
+                                chunk_duration=chunk)
+        if args.sample_rate or args.channels:
+            raise CliError("--sample-rate and --channels are for raw PCM (--raw, '-') and "
+                           "--mic; files say their own", EXIT_USAGE)
+        return open_audio(args.input, chunk_duration=chunk, mono=mono)
+    except AudioFormatError as exc:
+        raise CliError(exc.message, EXIT_INPUT) from exc
+    except ValueError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from exc
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise CliError(f"cannot read {args.input}: {reason}", EXIT_INPUT) from exc
+
+
+def _device(text: Optional[str]) -> Any:
+    if text is None:
+        return None
+    return int(text) if text.isdigit() else text
+
+
+# -- output -----------------------------------------------------------------
+
+
+def _label(channel: Optional[str], speaker: Optional[str]) -> str:
+    parts = []
+    if channel is not None:
+        parts.append(channel)
+    if speaker is not None:
+        parts.append(f"spk_{speaker}")
+    return " ".join(parts)
+
+
+def _speaker_turns(segment: TranscriptSegment) -> List[TranscriptSegment]:
+    """Split a final segment where the speaker changes (speaker labels on)."""
+    if not any(w.speaker for w in segment.words):
+        return [segment]
+    turns: List[List[TranscriptWord]] = []
+    for word in segment.words:
+        speaker = word.speaker if not word.is_punctuation else None
+        if turns and (speaker is None or speaker == _turn_speaker(turns[-1])):
+            turns[-1].append(word)
+        else:
+            turns.append([word])
+    if len(turns) == 1:
+        return [segment]
+    return [_sub_segment(segment, words) for words in turns]
+
+
+def _turn_speaker(words: List[TranscriptWord]) -> Optional[str]:
+    return next((w.speaker for w in words if w.speaker and not w.is_punctuation), None)
+
+
+def _sub_segment(segment: TranscriptSegment, words: List[TranscriptWord]) -> TranscriptSegment:
+    text = ""
+    for word in words:
+        text += word.content if (word.is_punctuation or not text) else " " + word.content
+    return TranscriptSegment(
+        result_id=segment.result_id, text=text,
+        start_time=words[0].start_time, end_time=words[-1].end_time,
+        channel=segment.channel, speaker=_turn_speaker(words),
+        language_code=segment.language_code, words=tuple(words))
+
+
+def segment_json(segment: TranscriptSegment) -> Dict[str, Any]:
+    """The JSON object of a final segment (``--format json`` / ``jsonl``).
+
+    :param segment: a final segment.
+    :returns: a JSON-ready dict (see the schema in the command-line docs).
+    """
+    return {
+        "result_id": segment.result_id,
+        "start_time": round(segment.start_time, 3),
+        "end_time": round(segment.end_time, 3),
+        "text": segment.text,
+        "channel": segment.channel,
+        "speaker": segment.speaker,
+        "language_code": segment.language_code,
+        "words": [
+            {
+                "content": w.content,
+                "start_time": round(w.start_time, 3),
+                "end_time": round(w.end_time, 3),
+                "type": w.item_type,
+                "confidence": w.confidence,
+                "speaker": w.speaker,
+                "stable": w.stable,
+            }
+            for w in segment.words
+        ],
+    }
+
+
+def _cue_time(seconds: float, separator: str) -> str:
+    millis = max(0, int(round(seconds * 1000)))
+    hours, millis = divmod(millis, 3_600_000)
+    minutes, millis = divmod(millis, 60_000)
+    secs, millis = divmod(millis, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{millis:03d}"
+
+
+def _cues(segments: Sequence[TranscriptSegment],
+          duration: Optional[float]) -> List[tuple[float, float, str, str]]:
+    """Subtitle cues (start, end, label, text) from final segments, by start time.
+
+    Long segments are cut at word boundaries (at most ~6 s and 84
+    characters per cue), using the items' times; every cue lies inside the
+    audio and starts no earlier than the previous one.
+    """
+    pieces: List[tuple[float, float, str, str]] = []
+    for segment in sorted(segments, key=lambda s: (s.start_time, s.end_time)):
+        for turn in _speaker_turns(segment):
+            label = _label(turn.channel, turn.speaker)
+            words = list(turn.words)
+            if not words:
+                if turn.text:
+                    pieces.append((turn.start_time, turn.end_time, label, turn.text))
+                continue
+            group: List[TranscriptWord] = []
+            for word in words:
+                candidate = group + [word]
+                text = _sub_segment(turn, candidate).text
+                too_long = (word.end_time - candidate[0].start_time > _CUE_SECONDS
+                            or len(text) > _CUE_CHARS)
+                if group and too_long and not word.is_punctuation:
+                    piece = _sub_segment(turn, group)
+                    pieces.append((piece.start_time, piece.end_time, label, piece.text))
+                    group = [word]
+                else:
+                    group = candidate
+            if group:
+                piece = _sub_segment(turn, group)
+                pieces.append((piece.start_time, piece.end_time, label, piece.text))
+    pieces.sort(key=lambda p: (p[0], p[1]))
+    cues: List[tuple[float, float, str, str]] = []
+    last_start = 0.0
+    for start, end, label, text in pieces:
+        start = max(start, last_start)
+        if duration is not None:
+            start, end = min(start, duration), min(end, duration)
+        end = max(end, start)
+        cues.append((start, end, label, text))
+        last_start = start
+    return cues
+
+
+def render_srt(segments: Sequence[TranscriptSegment], duration: Optional[float]) -> str:
+    """SubRip subtitles from final segments.
+
+    :param segments: final segments.
+    :param duration: the audio's duration, to keep cues inside it.
+    :returns: the SRT document.
+    """
+    blocks = []
+    for n, (start, end, label, text) in enumerate(_cues(segments, duration), 1):
+        line = f"[{label}] {text}" if label else text
+        blocks.append(f"{n}\n{_cue_time(start, ',')} --> {_cue_time(end, ',')}\n{line}\n")
+    return "\n".join(blocks)
+
+
+def render_vtt(segments: Sequence[TranscriptSegment], duration: Optional[float]) -> str:
+    """WebVTT subtitles from final segments (labels as voice spans).
+
+    :param segments: final segments.
+    :param duration: the audio's duration, to keep cues inside it.
+    :returns: the WebVTT document.
+    """
+    blocks = ["WEBVTT\n"]
+    for start, end, label, text in _cues(segments, duration):
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        line = f"<v {label}>{text}" if label else text
+        blocks.append(f"{_cue_time(start, '.')} --> {_cue_time(end, '.')}\n{line}\n")
+    return "\n".join(blocks)
+
+
+class _Display:
+    """Writes results as they come: live text, JSON lines, or nothing until the end."""
+
+    def __init__(self, args: argparse.Namespace, out: TextIO, live: bool) -> None:
+        self.format = args.format
+        self.out = out
+        self.live = live
+        self.shown_partial = False
+        self.drawn = ""
+
+    def partial(self, assembler: TranscriptAssembler) -> None:
+        if not self.live:
+            return
+        parts = []
+        for channel, segment in assembler.partials.items():
+            label = _label(channel, None)
+            parts.append(f"{label}: {segment.text}" if label else segment.text)
+        line = " | ".join(parts)
+        # A line longer than the terminal wraps, and \r cannot go back up:
+        # show its end, where the words change.
+        width = max(20, shutil.get_terminal_size().columns - 1)
+        if len(line) > width:
+            line = "…" + line[-(width - 1):]
+        if line == self.drawn:
+            return  # unchanged (or still nothing): no redraw
+        self.out.write(f"\r\033[K{line}")
+        self.out.flush()
+        self.drawn = line
+        self.shown_partial = bool(line)
+
+    def final(self, segment: TranscriptSegment) -> None:
+        if self.format == "text":
+            prefix = "\r\033[K" if self.live else ""
+            for turn in _speaker_turns(segment):
+                label = _label(turn.channel, turn.speaker)
+                self.out.write(f"{prefix}{label + ': ' if label else ''}{turn.text}\n")
+                prefix = ""
+            self.shown_partial = False
+            self.drawn = ""
+            self.out.flush()
+        elif self.format == "jsonl":
+            self.out.write(json.dumps(segment_json(segment), ensure_ascii=False) + "\n")
+            self.out.flush()
+
+    def close(self) -> None:
+        if self.live and self.shown_partial:
+            self.out.write("\r\033[K")
+            self.out.flush()
+
+
+class _Progress:
+    """``sent 3.2 / 7.1 s, 3.3 s elapsed, 0.97x real time`` on stderr, redrawn in place."""
+
+    def __init__(self, source: AudioSource, err: TextIO, enabled: bool) -> None:
+        self.source = source
+        self.err = err
+        self.enabled = enabled
+        self.started = time.monotonic()
+        self.last = 0.0
+
+    def update(self, force: bool = False) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if not force and now - self.last < _PROGRESS_INTERVAL:
+            return
+        self.last = now
+        elapsed = now - self.started
+        sent = self.source.position
+        total = f" / {self.source.duration:.1f}" if self.source.duration else ""
+        speed = f", {sent / elapsed:.2f}x real time" if elapsed > 0 else ""
+        self.err.write(f"\r\033[Ksent {sent:.1f}{total} s of audio, "
+                       f"{elapsed:.1f} s elapsed{speed}")
+        self.err.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.update(force=True)
+            self.err.write("\n")
+            self.err.flush()
+
+
+# -- running ------------------------------------------------------------------
+
+
+async def _start_local(args: argparse.Namespace, stack: AsyncExitStack) -> Any:
+    try:
+        from .emulator import TranscribeEmulator
+        from .emulator.app import make_engine
+
+        engine = make_engine(args.local_engine)
+    except ImportError as exc:
+        raise CliError(
+            f"--local needs the emulator extra: pip install 'amazon-transcribe[emulator]' ({exc})",
+            EXIT_USAGE,
+        ) from exc
+    emulator = TranscribeEmulator(engine=engine)
+    await stack.enter_async_context(emulator)
+    return emulator
+
+
+def _classify(exc: BaseException) -> Optional[CliError]:
+    """The exit status and message of an SDK error (None: unexpected)."""
+    if isinstance(exc, CliError):
+        return exc
+    if isinstance(exc, ValidationException):
+        return CliError(str(exc), EXIT_USAGE)
+    if isinstance(exc, CredentialsException):
+        return CliError(str(exc), EXIT_CREDENTIALS)
+    if isinstance(exc, ServiceException):
+        if exc.status_code in (401, 403) or exc.error_code in _AUTH_ERRORS:
+            return CliError(f"the service refused the credentials: {exc}", EXIT_CREDENTIALS)
+        return CliError(f"service error: {exc}", EXIT_SERVICE)
+    if isinstance(exc, HTTPException):
+        return CliError(f"network error: {exc}", EXIT_NETWORK)
+    if isinstance(exc, AudioSourceError):
+        return CliError(exc.message, EXIT_INPUT)
+    if isinstance(exc, OSError):
+        return CliError(f"input error: {exc}", EXIT_INPUT)
+    return None
+
+
+async def _run(args: argparse.Namespace) -> int:
+    from .auth import AwsCrtCredentialResolver, CredentialResolver, StaticCredentialResolver
+    from .client import TranscribeStreamingClient
+
+    _check_args(args)
+    source = _open_source(args)
+    if args.channel_identification and source.channels != 2:
+        raise CliError("channel identification needs two-channel audio", EXIT_USAGE)
+
+    out_file: Optional[IO[str]] = None
+    stdout_tty = sys.stdout.isatty()
+    stderr_tty = sys.stderr.isatty()
+    live = args.format == "text" and args.output is None and stdout_tty
+    async with AsyncExitStack() as stack:
+        region = args.region
+        endpoint = args.endpoint
+        ca_bundle = args.ca_bundle
+        resolver: Optional[CredentialResolver] = None
+        if args.local:
+            emulator = await _start_local(args, stack)
+            region = region or emulator.region
+            endpoint = emulator.endpoint
+            ca_bundle = str(emulator.ca_file)
+            resolver = StaticCredentialResolver(*emulator.credentials)
+        elif args.profile:
+            resolver = AwsCrtCredentialResolver(profile_name=args.profile)
+        if not region and not (os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")):
+            raise CliError("no region: pass --region or set AWS_REGION", EXIT_USAGE)
+        client = TranscribeStreamingClient(region=region, endpoint=endpoint,
+                                           ca_bundle=ca_bundle, credential_resolver=resolver)
+        await stack.enter_async_context(client)
+        options = _stream_options(args, source)
+        stream = await client.start_stream_transcription(**options)
+
+        if args.output:
+            try:
+                out_file = open(args.output, "w", encoding="utf-8")
+            except OSError as exc:
+                raise CliError(f"cannot write {args.output}: {exc.strerror or exc}",
+                               EXIT_USAGE) from exc
+            stack.callback(out_file.close)
+        out: TextIO = out_file if out_file is not None else sys.stdout  # type: ignore[assignment]
+        display = _Display(args, out, live)
+        # Progress goes to a terminal's stderr, unless the live transcript
+        # already uses that terminal (two redrawn lines would fight).
+        progress = _Progress(source, sys.stderr, enabled=(
+            stderr_tty and not live and not args.no_progress and not source.live))
+        assembler = TranscriptAssembler()
+        _install_stop(source)
+
+        async def send() -> None:
+            async for chunk in source.chunks(realtime=not args.fast):
+                await stream.input_stream.send_audio_event(audio_chunk=chunk)
+                progress.update()
+                if args.duration is not None and source.position >= args.duration:
+                    break
+            await stream.input_stream.end_stream()
+
+        async def receive() -> None:
+            async for event in stream.output_stream:
+                for segment in assembler.add_event(event):
+                    display.final(segment)
+                display.partial(assembler)
+
+        sender = asyncio.ensure_future(send())
+        receiver = asyncio.ensure_future(receive())
+        try:
+            # Whichever fails first decides the error; the other is cancelled.
+            done, _ = await asyncio.wait({sender, receiver}, return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                if task.exception() is not None:
+                    raise task.exception()  # type: ignore[misc]
+            await asyncio.gather(sender, receiver)
+        finally:
+            for task in (sender, receiver):
+                task.cancel()
+            await asyncio.gather(sender, receiver, return_exceptions=True)
+            display.close()
+            progress.close()
+        assembler.finish()
+        _write_document(args, out, source, assembler, stream)
+    return EXIT_OK
+
+
+def _install_stop(source: AudioSource) -> None:
+    """First Ctrl-C ends the audio (the stream still gets its final results)."""
+    loop = asyncio.get_running_loop()
+
+    def first_interrupt() -> None:
+        source.stop()
+        # The next Ctrl-C interrupts for good.
+        loop.remove_signal_handler(signal.SIGINT)
+
+    try:
+        loop.add_signal_handler(signal.SIGINT, first_interrupt)
+    except (NotImplementedError, RuntimeError, ValueError):
+        pass  # not the main thread, or no signal support (Windows): Ctrl-C interrupts
+
+
+def _write_document(args: argparse.Namespace, out: TextIO, source: AudioSource,
+                    assembler: TranscriptAssembler, stream: Any) -> None:
+    duration = source.duration if source.duration is not None else source.position
+    segments = assembler.sorted_segments()
+    if args.format == "json":
+        response = stream.response
+        document = {
+            "audio": {
+                "source": source.name,
+                "media_encoding": source.media_encoding,
+                "sample_rate": source.sample_rate,
+                "channels": source.channels,
+                "duration": round(duration, 3),
+            },
+            "session_id": response.session_id,
+            "request_id": response.request_id,
+            "language_code": str(response.language_code) if response.language_code else None,
+            "transcript": assembler.transcript(),
+            "segments": [segment_json(s) for s in segments],
+        }
+        out.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    elif args.format == "srt":
+        out.write(render_srt(segments, duration))
+    elif args.format == "vtt":
+        out.write(render_vtt(segments, duration))
+    out.flush()
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the command line.
+
+    :param argv: the arguments (``sys.argv[1:]`` by default).
+    :returns: the exit status (see the ``EXIT_*`` constants).
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.debug:
+        logging.basicConfig(level=logging.DEBUG, stream=sys.stderr,
+                            format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    try:
+        return asyncio.run(_run(args))
+    except KeyboardInterrupt:
+        sys.stderr.write(f"\n{PROG}: interrupted\n")
+        return EXIT_INTERRUPTED
+    except BaseException as exc:  # every error ends as one line and a status
+        if isinstance(exc, SystemExit):
+            raise
+        error = _classify(exc)
+        if args.debug:
+            traceback.print_exc()
+        if error is None:
+            sys.stderr.write(f"{PROG}: unexpected error: {type(exc).__name__}: {exc} "
+                             "(run with --debug for details)\n")
+            return EXIT_FAILURE
+        message = " ".join(error.message.split())  # one line, whatever the source said
+        sys.stderr.write(f"{PROG}: error: {message}\n")
+        return error.status

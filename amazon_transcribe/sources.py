@@ -1,0 +1,990 @@
+"""Audio sources: audio in correctly sized chunks, from a file, a byte stream or the microphone.
+
+An :class:`AudioSource` says what the service must be told about the audio
+(``media_encoding``, ``sample_rate``, ``channels``) and yields the audio in
+chunks of about ``chunk_duration`` seconds (100 ms by default; PROTOCOL.md
+§11.2 recommends 50–200 ms and at most 32 KiB per event), optionally paced at
+real time::
+
+    source = open_audio("talk.wav")
+    stream = await client.start_stream_transcription(
+        language_code="en-US", **source.stream_options())
+    async for chunk in source.chunks(realtime=True):
+        await stream.input_stream.send_audio_event(audio_chunk=chunk)
+    await stream.input_stream.end_stream()
+
+What each factory reads:
+
+* :func:`open_audio`: a file, by its content (not its name): a WAV file (its
+  PCM data only, never the RIFF header), FLAC and Ogg Opus files (sent as
+  ``flac`` / ``ogg-opus``, their sample rate read from STREAMINFO / OpusHead),
+  and anything else PyAV can decode (MP3, 24-bit or float WAV, more than two
+  channels...), converted to 16-bit PCM. Without PyAV (``pip install av``)
+  such files are refused with an :class:`AudioFormatError` that says what to
+  do. The core SDK never needs PyAV.
+* :func:`raw_pcm_file` and :func:`pcm_stream`: signed 16-bit little-endian PCM
+  with no header, from a file or a binary stream such as standard input.
+* :func:`microphone`: the default (or a chosen) input device, through
+  ``sounddevice`` (the ``mic`` extra), imported only when called.
+
+Pacing (``realtime=True``) releases each chunk when the audio in it would
+have finished playing, measured from the instant the first chunk was asked
+for: every delay is computed against that start instant, so delays never
+add up, and nothing spins (the loop sleeps until the next due time).
+
+This module imports nothing from the client: it produces bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+import struct
+import sys
+import threading
+from array import array
+from pathlib import Path
+from typing import (
+    IO,
+    Any,
+    AsyncIterator,
+    Callable,
+    Dict,
+    Optional,
+    Set,
+    Tuple,
+    Union,
+)
+
+from .exceptions import SDKError
+
+__all__ = [
+    "AudioSource",
+    "AudioSourceError",
+    "AudioFormatError",
+    "MicrophoneError",
+    "DEFAULT_CHUNK_DURATION",
+    "MAX_CHUNK_BYTES",
+    "MIN_SAMPLE_RATE",
+    "MAX_SAMPLE_RATE",
+    "open_audio",
+    "raw_pcm_file",
+    "pcm_stream",
+    "microphone",
+    "pcm_chunk_bytes",
+]
+
+#: Seconds of audio per chunk unless told otherwise (PROTOCOL.md §11.2: 50–200 ms).
+DEFAULT_CHUNK_DURATION = 0.1
+#: The most bytes put in one chunk (the older service limit of 32 KiB per event).
+MAX_CHUNK_BYTES = 32 * 1024
+#: The lowest sample rate the service takes.
+MIN_SAMPLE_RATE = 8000
+#: The highest sample rate the service takes.
+MAX_SAMPLE_RATE = 48000
+
+# Bytes read ahead from a byte stream by the reader thread, in chunks.
+_STREAM_READ_AHEAD = 4
+
+# Assumed compression ratio of FLAC / Opus files whose duration is unknown,
+# to size their chunks (only the chunk size depends on it).
+_FLAC_RATIO = 0.6
+_OPUS_BYTES_PER_SECOND = 4000.0
+
+_WAVE_FORMAT_PCM = 0x0001
+_WAVE_FORMAT_EXTENSIBLE = 0xFFFE
+
+# A reader yields (chunk, audio seconds up to the end of this chunk).
+_Reader = Callable[[], AsyncIterator[Tuple[bytes, float]]]
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+class AudioSourceError(SDKError):
+    """Audio could not be read or cannot be sent as it is."""
+
+
+class AudioFormatError(AudioSourceError):
+    """The audio is in a format that cannot be sent, and cannot be converted here.
+
+    The message says what the format is and what to do (convert it, or
+    install PyAV).
+    """
+
+
+class MicrophoneError(AudioSourceError):
+    """The microphone cannot be used (``sounddevice`` or PortAudio missing, no device)."""
+
+
+def pcm_chunk_bytes(sample_rate: int, channels: int, chunk_duration: float) -> int:
+    """The size of a chunk of 16-bit PCM: whole frames, at most :data:`MAX_CHUNK_BYTES`.
+
+    :param sample_rate: samples per second per channel.
+    :param channels: interleaved channels.
+    :param chunk_duration: seconds per chunk.
+    :returns: bytes per chunk (a multiple of ``2 * channels``).
+    """
+    frame = 2 * channels
+    frames = max(1, round(sample_rate * chunk_duration))
+    return min(frames * frame, (MAX_CHUNK_BYTES // frame) * frame)
+
+
+def _check_chunk_duration(chunk_duration: float) -> None:
+    if not 0 < chunk_duration <= 1.0:
+        raise ValueError(
+            f"chunk_duration must be in (0, 1] seconds (50-200 ms is best), not {chunk_duration!r}"
+        )
+
+
+class AudioSource:
+    """Audio ready to stream: what to declare to the service, and its chunks.
+
+    Make one with :func:`open_audio`, :func:`raw_pcm_file`,
+    :func:`pcm_stream` or :func:`microphone`, or directly from any reader.
+
+    :param media_encoding: ``pcm``, ``flac`` or ``ogg-opus``.
+    :param sample_rate: the sample rate to declare, in Hz.
+    :param channels: channels in the audio.
+    :param reader: called once by :meth:`chunks`; returns an async iterator of
+        ``(chunk, end)`` pairs, ``end`` being the audio time, in seconds, at
+        the end of that chunk.
+    :param duration: seconds of audio, when known.
+    :param chunk_duration: seconds of audio per chunk.
+    :param name: what the audio is (a path, ``<stdin>``, ``<microphone>``).
+    :param live: whether the audio arrives in real time by itself (the
+        microphone): pacing then adds no delay.
+    :param closer: called once when iteration ends, to release the input.
+    """
+
+    def __init__(
+        self,
+        *,
+        media_encoding: str,
+        sample_rate: int,
+        channels: int,
+        reader: _Reader,
+        duration: Optional[float] = None,
+        chunk_duration: float = DEFAULT_CHUNK_DURATION,
+        name: str = "<audio>",
+        live: bool = False,
+        closer: Optional[Callable[[], None]] = None,
+    ) -> None:
+        _check_chunk_duration(chunk_duration)
+        #: The ``media_encoding`` to declare: ``pcm``, ``flac`` or ``ogg-opus``.
+        self.media_encoding = media_encoding
+        #: The ``media_sample_rate_hz`` to declare.
+        self.sample_rate = sample_rate
+        #: Channels in the audio (declare ``number_of_channels`` when 2).
+        self.channels = channels
+        #: Seconds of audio, when known (a file), else ``None``.
+        self.duration = duration
+        #: Seconds of audio per chunk (approximate for compressed audio).
+        self.chunk_duration = chunk_duration
+        #: What the audio is, for messages.
+        self.name = name
+        #: Whether the audio arrives in real time by itself.
+        self.live = live
+        #: Seconds of audio yielded so far by :meth:`chunks`.
+        self.position = 0.0
+        #: Bytes yielded so far by :meth:`chunks`.
+        self.bytes_read = 0
+        #: Chunks a live source dropped because the consumer was late.
+        self.dropped_chunks = 0
+        self._reader = reader
+        self._stopped = False
+        self._stop_future: Optional["asyncio.Future[None]"] = None
+        self._closer = closer
+        self._started = False
+
+    def __repr__(self) -> str:
+        duration = f", duration={self.duration:.2f}" if self.duration is not None else ""
+        return (
+            f"AudioSource({self.name!r}, media_encoding={self.media_encoding!r}, "
+            f"sample_rate={self.sample_rate}, channels={self.channels}{duration})"
+        )
+
+    @property
+    def stopped(self) -> bool:
+        """Whether :meth:`stop` was called."""
+        return self._stopped
+
+    def stop(self) -> None:
+        """End the iteration early: no chunk is yielded after this call.
+
+        Call it from the event loop's thread (a signal handler installed with
+        ``loop.add_signal_handler`` is); a pacing delay or a wait for the
+        microphone is cut short.
+        """
+        self._stopped = True
+        if self._stop_future is not None and not self._stop_future.done():
+            self._stop_future.set_result(None)
+
+    def _stop_signal(self) -> "asyncio.Future[None]":
+        """A future done once :meth:`stop` is called (made in the running loop)."""
+        if self._stop_future is None:
+            self._stop_future = asyncio.get_running_loop().create_future()
+            if self._stopped:
+                self._stop_future.set_result(None)
+        return self._stop_future
+
+    def stream_options(self) -> Dict[str, Any]:
+        """The keyword arguments of ``start_stream_transcription`` that describe this audio.
+
+        :returns: ``media_encoding``, ``media_sample_rate_hz`` and, for
+            two channels, ``number_of_channels`` with
+            ``enable_channel_identification`` (the service only takes two
+            channels with channel identification).
+        """
+        options: Dict[str, Any] = {
+            "media_encoding": self.media_encoding,
+            "media_sample_rate_hz": self.sample_rate,
+        }
+        if self.channels > 1:
+            options["number_of_channels"] = self.channels
+            options["enable_channel_identification"] = True
+        return options
+
+    async def chunks(self, *, realtime: bool = False) -> AsyncIterator[bytes]:
+        """Yield the audio in chunks; a source can be iterated once.
+
+        :param realtime: release each chunk when its audio would have
+            finished playing, counted from the first chunk (no drift: each
+            delay is measured against that start instant).
+        :returns: an async iterator of non-empty chunks.
+        :raises RuntimeError: the source was already iterated.
+        :raises AudioSourceError: the audio cannot be read or decoded.
+        :raises OSError: reading failed.
+        """
+        if self._started:
+            raise RuntimeError(f"{self.name} was already read: make a new source")
+        self._started = True
+        loop = asyncio.get_running_loop()
+        start: Optional[float] = None
+        try:
+            async for chunk, end in self._reader():
+                if self._stopped:
+                    break
+                if not chunk:
+                    continue
+                if start is None:
+                    start = loop.time()
+                if realtime and not self.live:
+                    delay = start + end - loop.time()
+                    if delay > 0:
+                        # Sleep until the due time, or until stop() is called.
+                        await asyncio.wait({self._stop_signal()}, timeout=delay)
+                        if self.stopped:
+                            break
+                self.position = end
+                self.bytes_read += len(chunk)
+                yield chunk
+        finally:
+            closer, self._closer = self._closer, None
+            if closer is not None:
+                closer()
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        """Iterate the chunks as fast as they can be read (no pacing).
+
+        :returns: :meth:`chunks` without pacing.
+        """
+        return self.chunks()
+
+
+# -- PCM helpers ----------------------------------------------------------------
+
+
+def _downmix_s16(data: bytes, channels: int) -> bytes:
+    """Average interleaved 16-bit little-endian channels into one."""
+    samples = array("h")
+    samples.frombytes(data[: len(data) - len(data) % (2 * channels)])
+    if sys.byteorder == "big":
+        samples.byteswap()
+    columns = [samples[i::channels] for i in range(channels)]
+    mono = array("h", (sum(frame) // channels for frame in zip(*columns)))
+    if sys.byteorder == "big":
+        mono.byteswap()
+    return mono.tobytes()
+
+
+def _pcm_reader(
+    file: IO[bytes],
+    *,
+    offset: int,
+    length: Optional[int],
+    chunk_bytes: int,
+    bytes_per_second: float,
+    downmix: int = 1,
+) -> _Reader:
+    """Chunks of a PCM region of a seekable file (``length`` None: to the end)."""
+
+    async def read() -> AsyncIterator[Tuple[bytes, float]]:
+        # Local file reads of a few KiB do not block for long: reading them
+        # inline costs less than a thread hop per chunk.
+        file.seek(offset)
+        remaining = length
+        done = 0
+        while remaining is None or remaining > 0:
+            size = chunk_bytes if remaining is None else min(chunk_bytes, remaining)
+            data = file.read(size)
+            if not data:
+                break
+            if remaining is not None:
+                remaining -= len(data)
+            done += len(data)
+            if downmix > 1:
+                data = _downmix_s16(data, downmix)
+            yield data, done / bytes_per_second
+            # Give the loop a turn between chunks, like a real read would.
+            await asyncio.sleep(0)
+
+    return read
+
+
+def _compressed_reader(
+    file: IO[bytes], *, chunk_bytes: int, header_bytes: int, bytes_per_second: float
+) -> _Reader:
+    """Byte slices of a compressed file, timed by their share of the file.
+
+    The service decodes FLAC and Ogg Opus from any split of the file, so
+    chunks are cut by size; the header is sent at time 0 and the rest is
+    timed at the file's average byte rate.
+    """
+
+    async def read() -> AsyncIterator[Tuple[bytes, float]]:
+        file.seek(0)
+        done = 0
+        while True:
+            data = file.read(chunk_bytes)
+            if not data:
+                break
+            done += len(data)
+            yield data, max(0.0, done - header_bytes) / bytes_per_second
+            await asyncio.sleep(0)
+
+    return read
+
+
+# -- container parsing ----------------------------------------------------------
+
+
+class _WavInfo:
+    def __init__(self, format_tag: int, channels: int, rate: int, bits: int,
+                 data_offset: int, data_length: int) -> None:
+        self.format_tag = format_tag
+        self.channels = channels
+        self.rate = rate
+        self.bits = bits
+        self.data_offset = data_offset
+        self.data_length = data_length
+
+
+def _parse_wav(file: IO[bytes], size: int, name: str) -> _WavInfo:
+    header = file.read(12)
+    if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
+        raise AudioFormatError(f"{name}: not a RIFF/WAVE file")
+    fmt: Optional[Tuple[int, int, int, int]] = None
+    while True:
+        chunk_header = file.read(8)
+        if len(chunk_header) < 8:
+            raise AudioFormatError(f"{name}: WAV file without a data chunk")
+        chunk_id, chunk_size = chunk_header[:4], struct.unpack("<I", chunk_header[4:])[0]
+        if chunk_id == b"fmt ":
+            body = file.read(chunk_size + (chunk_size & 1))
+            if len(body) < 16:
+                raise AudioFormatError(f"{name}: truncated WAV fmt chunk")
+            tag, channels, rate, _, _, bits = struct.unpack("<HHIIHH", body[:16])
+            if tag == _WAVE_FORMAT_EXTENSIBLE and len(body) >= 26:
+                # The real format is the first two bytes of the sub-format GUID.
+                tag = struct.unpack("<H", body[24:26])[0]
+            fmt = (tag, channels, rate, bits)
+        elif chunk_id == b"data":
+            if fmt is None:
+                raise AudioFormatError(f"{name}: WAV data chunk before its fmt chunk")
+            offset = file.tell()
+            # Streamed WAV files leave the size at 0 or 0xFFFFFFFF: read to the end.
+            if chunk_size in (0, 0xFFFFFFFF) or offset + chunk_size > size:
+                chunk_size = size - offset
+            return _WavInfo(*fmt, data_offset=offset, data_length=chunk_size)
+        else:
+            file.seek(chunk_size + (chunk_size & 1), os.SEEK_CUR)
+
+
+def _skip_id3(file: IO[bytes]) -> int:
+    """Skip an ID3v2 tag (some tools put one before FLAC); return where audio starts."""
+    head = file.read(10)
+    if len(head) == 10 and head[:3] == b"ID3":
+        size = (head[6] << 21) | (head[7] << 14) | (head[8] << 7) | head[9]
+        return 10 + size + (10 if head[5] & 0x10 else 0)
+    return 0
+
+
+def _parse_flac(file: IO[bytes], name: str) -> Tuple[int, int, int, Optional[int], int]:
+    """Return (rate, channels, bits per sample, total samples, header bytes)."""
+    start = _skip_id3(file)
+    file.seek(start)
+    if file.read(4) != b"fLaC":
+        raise AudioFormatError(f"{name}: not a FLAC file")
+    streaminfo: Optional[bytes] = None
+    while True:
+        block = file.read(4)
+        if len(block) < 4:
+            raise AudioFormatError(f"{name}: truncated FLAC metadata")
+        last, kind = block[0] & 0x80, block[0] & 0x7F
+        length = int.from_bytes(block[1:4], "big")
+        body = file.read(length)
+        if kind == 0:
+            streaminfo = body
+        if last:
+            break
+    if streaminfo is None or len(streaminfo) < 18:
+        raise AudioFormatError(f"{name}: FLAC file without STREAMINFO")
+    # STREAMINFO bytes 10-17: 20 bits rate, 3 bits channels-1, 5 bits
+    # bits-per-sample-1, 36 bits total samples (0 = unknown).
+    packed = int.from_bytes(streaminfo[10:18], "big")
+    rate = packed >> 44
+    channels = ((packed >> 41) & 0x7) + 1
+    bits = ((packed >> 36) & 0x1F) + 1
+    total = packed & 0xFFFFFFFFF
+    return rate, channels, bits, (total or None), file.tell()
+
+
+def _parse_ogg_opus(file: IO[bytes], size: int, name: str) -> Tuple[int, int, Optional[float]]:
+    """Return (declared rate, channels, duration) from OpusHead and the last page."""
+    page = file.read(27)
+    if len(page) < 27 or page[:4] != b"OggS":
+        raise AudioFormatError(f"{name}: not an Ogg file")
+    segments = page[26]
+    lacing = file.read(segments)
+    head = file.read(sum(lacing))
+    if head[:8] != b"OpusHead" or len(head) < 19:
+        raise AudioFormatError(
+            f"{name}: an Ogg file that is not Opus (the service takes Ogg Opus only)"
+        )
+    channels = head[9]
+    pre_skip = struct.unpack("<H", head[10:12])[0]
+    input_rate = struct.unpack("<I", head[12:16])[0]
+    # Opus always decodes at 48 kHz; the input rate is what the encoder saw
+    # and what the service is told (48 kHz when the file does not say).
+    rate = input_rate if MIN_SAMPLE_RATE <= input_rate <= MAX_SAMPLE_RATE else MAX_SAMPLE_RATE
+    duration: Optional[float] = None
+    tail_start = max(0, size - 65536)
+    file.seek(tail_start)
+    tail = file.read()
+    last = tail.rfind(b"OggS")
+    if last >= 0 and last + 14 <= len(tail):
+        granule = struct.unpack("<q", tail[last + 6 : last + 14])[0]
+        if granule > pre_skip:
+            duration = (granule - pre_skip) / 48000.0
+    return rate, channels, duration
+
+
+# -- conversion (PyAV) -----------------------------------------------------------
+
+
+def _import_av() -> Any:
+    try:
+        return importlib.import_module("av")
+    except ImportError:
+        return None
+
+
+def _conversion_advice(path: str) -> str:
+    return (
+        "install PyAV to convert it automatically (pip install av), or convert it "
+        f"to 16-bit PCM WAV yourself, e.g. ffmpeg -i {path} -ac 1 -ar 16000 "
+        "-sample_fmt s16 out.wav"
+    )
+
+
+def _target_rate(rate: int) -> int:
+    return min(MAX_SAMPLE_RATE, max(MIN_SAMPLE_RATE, rate))
+
+
+def _converted(path: Path, name: str, why: str, *, mono: bool,
+               chunk_duration: float) -> AudioSource:
+    """Decode a file with PyAV to 16-bit PCM the service takes."""
+    av = _import_av()
+    if av is None:
+        raise AudioFormatError(f"{name}: {why}; {_conversion_advice(name)}")
+    try:
+        with av.open(str(path)) as container:
+            streams = [s for s in container.streams if s.type == "audio"]
+            if not streams:
+                raise AudioFormatError(f"{name}: no audio stream in the file")
+            stream = streams[0]
+            rate = int(stream.codec_context.sample_rate or stream.rate or 16000)
+            in_channels = int(stream.codec_context.channels or 1)
+            duration: Optional[float] = None
+            if stream.duration is not None and stream.time_base is not None:
+                duration = float(stream.duration * stream.time_base)
+            elif container.duration is not None:
+                duration = container.duration / 1_000_000
+    except AudioFormatError:
+        raise
+    except Exception as exc:  # PyAV raises its own error types per FFmpeg error
+        raise AudioFormatError(
+            f"{name}: not an audio format that can be read ({exc}); the service takes "
+            "16-bit PCM, FLAC or Ogg Opus"
+        ) from exc
+    channels = 2 if (in_channels == 2 and not mono) else 1
+    target = _target_rate(rate)
+    chunk_bytes = pcm_chunk_bytes(target, channels, chunk_duration)
+    bytes_per_second = float(target * channels * 2)
+
+    def decode() -> bytes:
+        out = bytearray()
+        resampler = av.AudioResampler(
+            format="s16", layout="stereo" if channels == 2 else "mono", rate=target
+        )
+        with av.open(str(path)) as container:
+            stream = next(s for s in container.streams if s.type == "audio")
+            frames = list(container.decode(stream))
+        for frame in frames + [None]:
+            for converted in resampler.resample(frame):
+                # Planes can be padded past the samples: keep the samples only.
+                size = converted.samples * channels * 2
+                out += bytes(converted.planes[0])[:size]
+        return bytes(out)
+
+    async def read() -> AsyncIterator[Tuple[bytes, float]]:
+        try:
+            # Decoding a whole file takes a while: keep it off the event loop.
+            pcm = await asyncio.get_running_loop().run_in_executor(None, decode)
+        except Exception as exc:
+            raise AudioFormatError(f"{name}: cannot decode the audio: {exc}") from exc
+        for offset in range(0, len(pcm), chunk_bytes):
+            data = pcm[offset : offset + chunk_bytes]
+            yield data, (offset + len(data)) / bytes_per_second
+            await asyncio.sleep(0)
+
+    return AudioSource(
+        media_encoding="pcm",
+        sample_rate=target,
+        channels=channels,
+        reader=read,
+        duration=duration,
+        chunk_duration=chunk_duration,
+        name=name,
+    )
+
+
+# -- factories -------------------------------------------------------------------
+
+
+def open_audio(
+    path: PathLike,
+    *,
+    chunk_duration: float = DEFAULT_CHUNK_DURATION,
+    mono: bool = False,
+    convert: bool = True,
+) -> AudioSource:
+    """Open an audio file, recognised by its content, as the service will want it.
+
+    * WAV, 16-bit PCM, 1 or 2 channels, 8–48 kHz: its PCM data, as ``pcm``;
+    * FLAC (1 or 2 channels, 8–48 kHz): the file as is, as ``flac``;
+    * Ogg Opus (1 or 2 channels): the file as is, as ``ogg-opus``;
+    * anything else (MP3, 24-bit, 32-bit or float WAV, other rates, more
+      channels): decoded with PyAV to 16-bit PCM, when it is installed.
+
+    :param path: the file.
+    :param chunk_duration: seconds of audio per chunk.
+    :param mono: mix two channels down to one (use it unless the stream
+        asks for channel identification, which is what two channels are for).
+    :param convert: allow decoding with PyAV; when false such files raise
+        :class:`AudioFormatError`.
+    :returns: the source.
+    :raises FileNotFoundError: no such file.
+    :raises OSError: the file cannot be read.
+    :raises AudioFormatError: the format cannot be sent and cannot be
+        converted here (the message says what to do).
+    :raises ValueError: a chunk duration outside (0, 1] seconds.
+    """
+    _check_chunk_duration(chunk_duration)
+    file_path = Path(path)
+    name = str(path)
+    size = file_path.stat().st_size
+    if file_path.is_dir():
+        raise IsADirectoryError(f"{name} is a directory")
+    file = open(file_path, "rb")
+    try:
+        source = _open_file(file, file_path, name, size, chunk_duration=chunk_duration,
+                            mono=mono, convert=convert)
+    except BaseException:
+        file.close()
+        raise
+    if source._closer is None:
+        file.close()
+    return source
+
+
+def _refuse_or_convert(file_path: Path, name: str, why: str, *, mono: bool,
+                       convert: bool, chunk_duration: float) -> AudioSource:
+    if not convert:
+        raise AudioFormatError(f"{name}: {why}; convert it to 16-bit PCM WAV, FLAC or Ogg Opus")
+    return _converted(file_path, name, why, mono=mono, chunk_duration=chunk_duration)
+
+
+def _open_file(file: IO[bytes], file_path: Path, name: str, size: int, *,
+               chunk_duration: float, mono: bool, convert: bool) -> AudioSource:
+    magic = file.read(12)
+    file.seek(0)
+    kwargs = dict(mono=mono, convert=convert, chunk_duration=chunk_duration)
+    if magic[:4] == b"RIFF" and magic[8:12] == b"WAVE":
+        info = _parse_wav(file, size, name)
+        problem = None
+        if info.format_tag != _WAVE_FORMAT_PCM or info.bits != 16:
+            kind = "float" if info.format_tag == 3 else f"{info.bits}-bit"
+            problem = f"{kind} WAV (the service takes 16-bit PCM)"
+        elif not 1 <= info.channels <= 2:
+            problem = f"{info.channels}-channel WAV (the service takes 1 or 2 channels)"
+        elif not MIN_SAMPLE_RATE <= info.rate <= MAX_SAMPLE_RATE:
+            problem = f"WAV at {info.rate} Hz (the service takes {MIN_SAMPLE_RATE}-{MAX_SAMPLE_RATE} Hz)"
+        if problem is not None:
+            return _refuse_or_convert(file_path, name, problem, **kwargs)  # type: ignore[arg-type]
+        downmix = info.channels if (mono and info.channels > 1) else 1
+        channels = 1 if downmix > 1 else info.channels
+        frame = 2 * info.channels
+        length = info.data_length - info.data_length % frame
+        bytes_per_second = float(info.rate * frame)
+        return AudioSource(
+            media_encoding="pcm",
+            sample_rate=info.rate,
+            channels=channels,
+            reader=_pcm_reader(
+                file,
+                offset=info.data_offset,
+                length=length,
+                chunk_bytes=pcm_chunk_bytes(info.rate, info.channels, chunk_duration),
+                bytes_per_second=bytes_per_second,
+                downmix=downmix,
+            ),
+            duration=length / bytes_per_second,
+            chunk_duration=chunk_duration,
+            name=name,
+            closer=file.close,
+        )
+    if magic[:4] == b"fLaC" or magic[:3] == b"ID3":
+        try:
+            rate, channels, bits, total, header = _parse_flac(file, name)
+        except AudioFormatError:
+            if magic[:3] == b"ID3":  # an MP3 with a tag, most likely
+                return _refuse_or_convert(file_path, name, "not a format the service takes",
+                                          **kwargs)  # type: ignore[arg-type]
+            raise
+        problem = None
+        if not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:
+            problem = f"FLAC at {rate} Hz (the service takes {MIN_SAMPLE_RATE}-{MAX_SAMPLE_RATE} Hz)"
+        elif channels > 2 or (mono and channels == 2):
+            problem = f"{channels}-channel FLAC"
+        if problem is not None:
+            return _refuse_or_convert(file_path, name, problem, **kwargs)  # type: ignore[arg-type]
+        duration = total / rate if total else None
+        if duration:
+            bytes_per_second = max(1.0, (size - header) / duration)
+        else:
+            bytes_per_second = rate * channels * bits / 8 * _FLAC_RATIO
+        return _compressed_source(file, name, "flac", rate, channels, duration,
+                                  header, bytes_per_second, chunk_duration)
+    if magic[:4] == b"OggS":
+        rate, channels, duration = _parse_ogg_opus(file, size, name)
+        if channels > 2 or (mono and channels == 2):
+            return _refuse_or_convert(file_path, name, f"{channels}-channel Ogg Opus",
+                                      **kwargs)  # type: ignore[arg-type]
+        bytes_per_second = size / duration if duration else _OPUS_BYTES_PER_SECOND
+        return _compressed_source(file, name, "ogg-opus", rate, channels, duration,
+                                  0, max(1.0, bytes_per_second), chunk_duration)
+    return _refuse_or_convert(file_path, name,
+                              "not WAV, FLAC or Ogg Opus (the formats the service takes)",
+                              **kwargs)  # type: ignore[arg-type]
+
+
+def _compressed_source(file: IO[bytes], name: str, encoding: str, rate: int, channels: int,
+                       duration: Optional[float], header: int, bytes_per_second: float,
+                       chunk_duration: float) -> AudioSource:
+    chunk_bytes = max(64, min(MAX_CHUNK_BYTES, int(bytes_per_second * chunk_duration)))
+    return AudioSource(
+        media_encoding=encoding,
+        sample_rate=rate,
+        channels=channels,
+        reader=_compressed_reader(file, chunk_bytes=chunk_bytes, header_bytes=header,
+                                  bytes_per_second=bytes_per_second),
+        duration=duration,
+        chunk_duration=chunk_duration,
+        name=name,
+        closer=file.close,
+    )
+
+
+def _check_pcm_format(sample_rate: int, channels: int) -> None:
+    if not MIN_SAMPLE_RATE <= sample_rate <= MAX_SAMPLE_RATE:
+        raise ValueError(
+            f"sample rate {sample_rate} Hz: the service takes {MIN_SAMPLE_RATE}-{MAX_SAMPLE_RATE} Hz"
+        )
+    if channels not in (1, 2):
+        raise ValueError(f"{channels} channels: the service takes 1 or 2")
+
+
+def raw_pcm_file(
+    path: PathLike,
+    *,
+    sample_rate: int,
+    channels: int = 1,
+    chunk_duration: float = DEFAULT_CHUNK_DURATION,
+) -> AudioSource:
+    """A file of raw signed 16-bit little-endian PCM (no header).
+
+    :param path: the file.
+    :param sample_rate: its sample rate in Hz.
+    :param channels: its interleaved channels (1 or 2).
+    :param chunk_duration: seconds of audio per chunk.
+    :returns: the source.
+    :raises FileNotFoundError: no such file.
+    :raises ValueError: a rate or channel count the service does not take.
+    """
+    _check_pcm_format(sample_rate, channels)
+    _check_chunk_duration(chunk_duration)
+    file = open(path, "rb")
+    size = os.fstat(file.fileno()).st_size
+    bytes_per_second = float(sample_rate * channels * 2)
+    length = size - size % (2 * channels)
+    return AudioSource(
+        media_encoding="pcm",
+        sample_rate=sample_rate,
+        channels=channels,
+        reader=_pcm_reader(file, offset=0, length=length,
+                           chunk_bytes=pcm_chunk_bytes(sample_rate, channels, chunk_duration),
+                           bytes_per_second=bytes_per_second),
+        duration=length / bytes_per_second,
+        chunk_duration=chunk_duration,
+        name=str(path),
+        closer=file.close,
+    )
+
+
+def _threaded_reads(stream: IO[bytes], chunk_bytes: int) -> AsyncIterator[bytes]:
+    """Blocking reads of a byte stream on a daemon thread, a few chunks ahead.
+
+    A pipe or terminal can block forever; a daemon thread (not the default
+    executor) does not keep the interpreter from exiting if the reader is
+    abandoned. A semaphore bounds how far the thread reads ahead.
+    """
+    loop = asyncio.get_running_loop()
+    queue: "asyncio.Queue[Union[bytes, BaseException, None]]" = asyncio.Queue()
+    credit = threading.Semaphore(_STREAM_READ_AHEAD)
+    stopped = threading.Event()
+
+    def deliver(item: Union[bytes, BaseException, None]) -> None:
+        try:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+        except RuntimeError:  # the loop is closed: nobody is listening
+            stopped.set()
+
+    # Read the file descriptor when there is one: a daemon thread blocked in
+    # a buffered object's read holds its lock, and the interpreter aborts
+    # ("could not acquire lock ... at interpreter shutdown") if it exits then.
+    read_some: Callable[[int], bytes]
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        read_some = stream.read
+    else:
+        read_some = lambda size: os.read(fd, size)  # noqa: E731
+
+    def run() -> None:
+        try:
+            while not stopped.is_set():
+                credit.acquire()
+                if stopped.is_set():
+                    return
+                data = read_some(chunk_bytes)
+                if not data:
+                    deliver(None)
+                    return
+                deliver(data)
+        except BaseException as exc:  # handed to the reader, re-raised there
+            deliver(exc)
+
+    thread = threading.Thread(target=run, name="amazon-transcribe-stdin", daemon=True)
+    thread.start()
+
+    async def read() -> AsyncIterator[bytes]:
+        try:
+            while True:
+                item = await queue.get()
+                credit.release()
+                if item is None:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            stopped.set()
+            credit.release()
+
+    return read()
+
+
+def pcm_stream(
+    stream: IO[bytes],
+    *,
+    sample_rate: int,
+    channels: int = 1,
+    chunk_duration: float = DEFAULT_CHUNK_DURATION,
+    name: str = "<stream>",
+) -> AudioSource:
+    """Raw signed 16-bit little-endian PCM from a binary stream (e.g. ``sys.stdin.buffer``).
+
+    Reads happen on a daemon thread, a few chunks ahead, so a stream that
+    blocks (a pipe, a terminal) never blocks the event loop. A partial
+    trailing frame is dropped.
+
+    :param stream: a binary file object open for reading.
+    :param sample_rate: the sample rate in Hz.
+    :param channels: interleaved channels (1 or 2).
+    :param chunk_duration: seconds of audio per chunk.
+    :param name: what the stream is, for messages.
+    :returns: the source (duration unknown).
+    :raises ValueError: a rate or channel count the service does not take.
+    """
+    _check_pcm_format(sample_rate, channels)
+    _check_chunk_duration(chunk_duration)
+    chunk_bytes = pcm_chunk_bytes(sample_rate, channels, chunk_duration)
+    frame = 2 * channels
+    bytes_per_second = float(sample_rate * frame)
+
+    async def read() -> AsyncIterator[Tuple[bytes, float]]:
+        done = 0
+        pending = b""
+        async for data in _threaded_reads(stream, chunk_bytes):
+            # A pipe may return short reads: regroup into whole chunks.
+            pending += data
+            while len(pending) >= chunk_bytes:
+                chunk, pending = pending[:chunk_bytes], pending[chunk_bytes:]
+                done += len(chunk)
+                yield chunk, done / bytes_per_second
+        tail = pending[: len(pending) - len(pending) % frame]
+        if tail:
+            done += len(tail)
+            yield tail, done / bytes_per_second
+
+    return AudioSource(
+        media_encoding="pcm",
+        sample_rate=sample_rate,
+        channels=channels,
+        reader=read,
+        chunk_duration=chunk_duration,
+        name=name,
+    )
+
+
+def _import_sounddevice() -> Any:
+    try:
+        return importlib.import_module("sounddevice")
+    except ImportError:
+        raise MicrophoneError(
+            "the microphone needs sounddevice: pip install 'amazon-transcribe[mic]'"
+        ) from None
+    except OSError as exc:  # sounddevice raises OSError when PortAudio is missing
+        raise MicrophoneError(
+            f"the microphone needs the PortAudio library ({exc}): install it "
+            "(e.g. apt-get install libportaudio2, brew install portaudio)"
+        ) from exc
+
+
+def microphone(
+    *,
+    sample_rate: int = 16000,
+    channels: int = 1,
+    device: Union[int, str, None] = None,
+    chunk_duration: float = DEFAULT_CHUNK_DURATION,
+    max_duration: Optional[float] = None,
+    max_buffered: float = 10.0,
+) -> AudioSource:
+    """The microphone, as 16-bit PCM, through ``sounddevice`` (the ``mic`` extra).
+
+    The device delivers one chunk per ``chunk_duration`` on its own thread;
+    chunks are handed to the event loop as they come. If the consumer falls
+    more than ``max_buffered`` seconds behind, the oldest audio is dropped
+    (live audio cannot wait) and counted in ``source.dropped_chunks``.
+    Iteration ends after ``max_duration`` seconds of audio, or when
+    ``source.stop()`` is called (for example from a SIGINT handler).
+
+    :param sample_rate: the rate to record at, in Hz.
+    :param channels: 1, or 2 for channel identification.
+    :param device: the input device (number or name); the default one if None.
+    :param chunk_duration: seconds of audio per chunk.
+    :param max_duration: stop after this many seconds of audio.
+    :param max_buffered: seconds of audio kept while the consumer is late.
+    :returns: the source; the device opens when iteration starts.
+    :raises MicrophoneError: ``sounddevice`` or PortAudio is missing (the
+        message says what to install). A device that cannot be opened raises
+        :class:`MicrophoneError` from the iteration.
+    :raises ValueError: a rate or channel count the service does not take.
+    """
+    _check_pcm_format(sample_rate, channels)
+    _check_chunk_duration(chunk_duration)
+    sounddevice = _import_sounddevice()
+    frames = max(1, round(sample_rate * chunk_duration))
+    bytes_per_second = float(sample_rate * channels * 2)
+    limit = max(1, int(max_buffered / chunk_duration))
+
+    async def read() -> AsyncIterator[Tuple[bytes, float]]:
+        loop = asyncio.get_running_loop()
+        queue: "asyncio.Queue[bytes]" = asyncio.Queue()
+
+        def put(data: bytes) -> None:
+            if queue.qsize() >= limit:
+                queue.get_nowait()
+                source.dropped_chunks += 1
+            queue.put_nowait(data)
+
+        def callback(indata: Any, frame_count: int, time_info: Any, status: Any) -> None:
+            # On PortAudio's thread: copy now (the buffer is reused), hand over.
+            data = bytes(indata)
+            try:
+                loop.call_soon_threadsafe(put, data)
+            except RuntimeError:
+                pass  # the loop closed while the device was still running
+
+        try:
+            device_stream = sounddevice.RawInputStream(
+                samplerate=sample_rate, channels=channels, dtype="int16",
+                blocksize=frames, device=device, callback=callback,
+            )
+            device_stream.start()
+        except Exception as exc:  # PortAudioError and friends
+            raise MicrophoneError(f"cannot open the microphone: {exc}") from exc
+        done = 0
+        stop_wait = source._stop_signal()
+        try:
+            while max_duration is None or done / bytes_per_second < max_duration:
+                get = asyncio.ensure_future(queue.get())
+                waits: "Set[asyncio.Future[Any]]" = {get, stop_wait}
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+                if not get.done():
+                    get.cancel()
+                    break
+                data = get.result()
+                if max_duration is not None:
+                    room = int(max_duration * bytes_per_second) - done
+                    room -= room % (2 * channels)
+                    data = data[:room]
+                done += len(data)
+                yield data, done / bytes_per_second
+        finally:
+            device_stream.stop()
+            device_stream.close()
+
+    source = AudioSource(
+        media_encoding="pcm",
+        sample_rate=sample_rate,
+        channels=channels,
+        reader=read,
+        duration=None,
+        chunk_duration=chunk_duration,
+        name="<microphone>",
+        live=True,
+    )
+    return source
