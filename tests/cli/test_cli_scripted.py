@@ -238,3 +238,44 @@ async def test_mic_with_fake_device_chunks_reach_the_stream(
     assert record.audio_events == 10 and record.audio_bytes == 32000
     assert record.audio_sha256 == hashlib.sha256(expected).hexdigest()
     assert run.stdout.strip() == DEFAULT_TRANSCRIPT
+
+
+async def test_progress_line_on_a_terminal_stderr_only(
+        transcribe_emulator: TranscribeEmulator, tmp_path: Path) -> None:
+    # Transcript to a file, stderr on a terminal: the progress line is drawn
+    # there (audio sent, elapsed, real-time factor) and ends with a newline.
+    master, slave = os.openpty()
+    out_file = tmp_path / "out.txt"
+    process = await asyncio.create_subprocess_exec(
+        *command("--fast", "-o", str(out_file), str(ASSETS / "sense-0880.wav")),
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=slave,
+        env=base_env(env_of(transcribe_emulator)))
+    os.close(slave)
+
+    def read_all() -> bytes:
+        data = b""
+        while True:
+            try:
+                block = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                return data
+            if not block:
+                return data
+            data += block
+
+    try:
+        reader = asyncio.get_running_loop().run_in_executor(None, read_all)
+        status = await asyncio.wait_for(process.wait(), RUN_TIMEOUT)
+        progress = (await asyncio.wait_for(reader, 10)).decode()
+    finally:
+        os.close(master)
+    assert status == 0
+    last = progress.rstrip("\r\n").rsplit("\x1b[K", 1)[-1]
+    assert re.fullmatch(r"sent 3\.0 / 3\.0 s of audio, \d+\.\d s elapsed, \d+\.\d\dx real time",
+                        last), repr(progress)
+    assert progress.endswith("\r\n")
+    assert out_file.read_text().strip()  # the transcript went to the file
+    # Not on a terminal: no progress at all.
+    quiet = await run_cli("--fast", str(ASSETS / "sense-0880.wav"),
+                          env=env_of(transcribe_emulator))
+    assert quiet.status == 0 and quiet.stderr == ""
