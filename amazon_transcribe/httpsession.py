@@ -117,6 +117,56 @@ class Endpoint:
         )
 
 
+class _Signal:
+    """A flag that tasks wait for with a timeout.
+
+    Like ``asyncio.Event`` + ``asyncio.wait_for``, but a wait costs one future
+    and one timer, not a task: this is on the path of every audio event.
+    """
+
+    def __init__(self) -> None:
+        self._set = False
+        self._waiters: List["asyncio.Future[bool]"] = []
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def set(self) -> None:
+        self._set = True
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            _resolve(waiter, True)
+
+    def clear(self) -> None:
+        self._set = False
+
+    async def wait(self, timeout: Optional[float], message: str) -> None:
+        """Wait until set.
+
+        :raises TimeoutException: ``message.format(timeout)`` after ``timeout`` s.
+        """
+        if self._set:
+            return
+        loop = asyncio.get_running_loop()
+        waiter: "asyncio.Future[bool]" = loop.create_future()
+        self._waiters.append(waiter)
+        timer = None if timeout is None else loop.call_later(timeout, _resolve, waiter, False)
+        try:
+            arrived = await waiter
+        finally:
+            if timer is not None:
+                timer.cancel()
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+        if not arrived:
+            raise TimeoutException(message.format(timeout))
+
+
+def _resolve(waiter: "asyncio.Future[bool]", value: bool) -> None:
+    if not waiter.done():
+        waiter.set_result(value)
+
+
 def tls_context(ca_file: Optional[str] = None) -> ClientTlsContext:
     """Make a TLS client context (connections offer only ALPN ``h2``).
 
@@ -178,17 +228,17 @@ class HTTP2Stream:
             loop.create_future()
         )
         self._chunks: Deque[bytes] = collections.deque()
-        self._data_ready = asyncio.Event()
-        self._writable = asyncio.Event()
-        self._writable.set()
+        self._data_ready = _Signal()
+        # Writes handed to the CRT, oldest first, with their sizes. Their
+        # completion is read lazily (Future.done() is thread-safe), so the
+        # CRT thread wakes the loop only when a writer actually waits.
+        self._writes: Deque[Tuple["concurrent.futures.Future[Any]", int]] = collections.deque()
+        self._writable = _Signal()
         self._in_flight = 0
         self._unacked = 0  # bytes taken by the reader, window not yet reopened
         self._ended = False  # the response body ended (END_STREAM or error)
         self._error: Optional[HTTPException] = None
         self._closed = False
-        self._writes_done = asyncio.Event()
-        self._writes_done.set()
-        self._pending_writes = 0
 
     # -- CRT callbacks (native threads) -------------------------------------
 
@@ -232,19 +282,27 @@ class HTTP2Stream:
         self._data_ready.set()
         self._writable.set()  # writers wake up to see the error
 
-    def _write_done(self, size: int, future: "concurrent.futures.Future[Any]") -> None:
-        error = future.exception()
-        self._threadsafe(self._account_write, size, error)
+    def _write_completed(self, future: "concurrent.futures.Future[Any]") -> None:
+        # Only registered on the write a waiting writer needs (CRT thread).
+        self._threadsafe(self._writable.set)
 
-    def _account_write(self, size: int, error: Optional[BaseException]) -> None:
-        self._in_flight -= size
-        self._pending_writes -= 1
-        if error is not None and self._error is None and not self._closed:
-            self._error = _crt_error(error, "writing to the HTTP/2 stream failed")
-        if self._in_flight < self._write_window:
-            self._writable.set()
-        if self._pending_writes == 0:
-            self._writes_done.set()
+    def _reap_writes(self) -> None:
+        """Account for the writes the CRT has completed, oldest first."""
+        writes = self._writes
+        while writes and writes[0][0].done():
+            future, size = writes.popleft()
+            self._in_flight -= size
+            error = None if future.cancelled() else future.exception()
+            if error is not None and self._error is None and not self._closed:
+                self._error = _crt_error(error, "writing to the HTTP/2 stream failed")
+
+    async def _wait_write(self, index: int) -> None:
+        """Wait until the write at ``index`` in the queue has completed."""
+        future = self._writes[index][0]
+        self._writable.clear()
+        future.add_done_callback(self._write_completed)
+        if not future.done():
+            await self._writable.wait(self._timeouts.write, "the service accepted no data for {:g} s")
 
     # -- public API ---------------------------------------------------------
 
@@ -295,12 +353,7 @@ class HTTP2Stream:
                     raise self._error
                 return b""
             self._data_ready.clear()
-            try:
-                await asyncio.wait_for(self._data_ready.wait(), self._timeouts.read)
-            except asyncio.TimeoutError:
-                raise TimeoutException(
-                    f"no data from the service for {self._timeouts.read:g} s"
-                ) from None
+            await self._data_ready.wait(self._timeouts.read, "no data from the service for {:g} s")
         return self._chunks.popleft()
 
     def consumed(self, size: int) -> None:
@@ -333,13 +386,19 @@ class HTTP2Stream:
                 raise HTTPException("the HTTP/2 stream has ended; nothing more can be written")
             if self._in_flight < self._write_window:
                 return
-            self._writable.clear()
-            try:
-                await asyncio.wait_for(self._writable.wait(), self._timeouts.write)
-            except asyncio.TimeoutError:
-                raise TimeoutException(
-                    f"the service accepted no data for {self._timeouts.write:g} s"
-                ) from None
+            self._reap_writes()
+            if self._in_flight < self._write_window or not self._writes:
+                continue
+            # Wait for the write whose completion brings the bytes in flight
+            # below half the window: one wake-up per half window, not per write.
+            target = self._in_flight - self._write_window // 2
+            index, freed = 0, 0
+            for index, (_, size) in enumerate(self._writes):
+                freed += size
+                if freed >= target:
+                    break
+            await self._wait_write(index)
+            self._reap_writes()
 
     def write(self, data: bytes, *, end_stream: bool = False) -> None:
         """Hand ``data`` to the CRT to send, in call order (does not wait).
@@ -352,42 +411,31 @@ class HTTP2Stream:
             raise self._error
         if self._stream is None or self._ended or self._closed:
             raise HTTPException("the HTTP/2 stream has ended; nothing more can be written")
-        size = len(data)
-        self._in_flight += size
-        self._pending_writes += 1
-        self._writes_done.clear()
-        if self._in_flight >= self._write_window:
-            self._writable.clear()
         try:
             future = self._stream.write_data(io.BytesIO(data), end_stream)
         except (AwsCrtError, RuntimeError) as exc:
             # The stream completed on a CRT thread and the news has not
             # reached this thread yet: the service ended or reset it.
-            self._in_flight -= size
-            self._pending_writes -= 1
-            if self._pending_writes == 0:
-                self._writes_done.set()
             raise _crt_error(exc, "the service ended the HTTP/2 stream") from exc
-        future.add_done_callback(lambda f: self._write_done(size, f))
+        self._writes.append((future, len(data)))
+        self._in_flight += len(data)
 
     async def drain(self) -> None:
         """Wait until everything handed to :meth:`write` has been written.
 
         :raises HTTPException: a write failed.
         """
-        waiter = self._writes_done.wait()
-        try:
-            await asyncio.wait_for(waiter, self._timeouts.write)
-        except asyncio.TimeoutError:
-            raise TimeoutException(
-                f"the service accepted no data for {self._timeouts.write:g} s"
-            ) from None
+        self._reap_writes()
+        while self._writes and self._error is None:
+            await self._wait_write(len(self._writes) - 1)
+            self._reap_writes()
         if self._error is not None:
             raise self._error
 
     @property
     def bytes_in_flight(self) -> int:
         """Bytes handed to the CRT and not yet written."""
+        self._reap_writes()
         return self._in_flight
 
     @property
