@@ -56,6 +56,11 @@ class StreamSettings:
     :param partial_results_stabilization: whether items carry ``Stable``.
     :param headers: every request header as received, for engine options
         this interface does not name.
+    :param configuration: the JSON object of the stream's input
+        ``ConfigurationEvent`` once one has been received (call analytics:
+        ``ChannelDefinitions``, ``PostCallAnalyticsSettings``; HealthScribe:
+        the ``MedicalScribeConfigurationEvent``), else ``None``. Sessions
+        learn of it through :meth:`RecognitionSession.configure`.
     """
 
     operation: str
@@ -68,6 +73,7 @@ class StreamSettings:
     show_speaker_label: bool = False
     partial_results_stabilization: bool = False
     headers: Mapping[str, str] = field(default_factory=dict)
+    configuration: Optional[Mapping[str, Any]] = None
 
 
 @dataclass(frozen=True)
@@ -141,6 +147,23 @@ class RecognitionSession(abc.ABC):
         :returns: the remaining outputs, in order.
         :raises ServiceError: the stream must end with this error.
         """
+
+    def configure(self, settings: StreamSettings) -> List[EngineOutput]:
+        """The stream's ``ConfigurationEvent`` arrived, before any audio.
+
+        Called at most once per stream, only by operations whose input
+        stream carries a configuration (call analytics, HealthScribe).
+        ``settings`` are the stream's settings with
+        :attr:`StreamSettings.configuration` set; when the configuration
+        defines two channels they also say ``channels=2`` and
+        ``channel_identification=True`` (each channel is one participant).
+        The default ignores it, so engines written before it still work.
+
+        :param settings: the updated settings.
+        :returns: outputs to send at once (usually none).
+        :raises ServiceError: the stream must end with this error.
+        """
+        return []
 
     def close(self) -> None:
         """Release resources; called once, however the stream ended."""

@@ -17,6 +17,16 @@ particular to it, see :mod:`~amazon_transcribe.emulator.operations`):
 4. on the end frame (or END_STREAM without one, leniently) flush the
    engine's last results and end the response.
 
+Unary operations (GetMedicalScribeStream) stop after step 1: the request
+is routed, verified (SigV4 with the empty-body payload hash) and answered
+with a JSON body, or with an error response.
+
+Input ordering rules come from the operation: a ``ConfigurationEvent`` is
+accepted once and only before any audio (and must come first for
+HealthScribe); a ``SessionControlEvent`` ``END_OF_SESSION`` admits no more
+audio. HealthScribe streams keep their session's state in
+:class:`~amazon_transcribe.emulator.scribe.ScribeSessions`.
+
 Any error after the 200 is sent as one exception message
 (``:message-type exception``), after which the response ends and the rest
 of the request is refused with ``RST_STREAM(NO_ERROR)``. No audio for
@@ -33,6 +43,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import dataclasses
 import datetime
 import json
 import logging
@@ -44,6 +55,7 @@ from ..eventstream import DecodeError, EventStreamDecoder, Message, decode_messa
 from .connection import StreamChannel, StreamGone
 from .engine import Engine, EngineOutput, RawEvent, RecognitionSession, Segment, StreamSettings
 from .errors import ServiceError, bad_request, conflict, internal_failure, limit_exceeded
+from .validation import parse_medical_scribe_session_control
 from .faults import (
     ConnectionResetFault,
     ExceptionFault,
@@ -57,6 +69,7 @@ from .faults import (
 )
 from .operations import OPERATIONS, Operation, route
 from .records import StreamRecord, StreamRecords
+from .scribe import ScribeSessions
 from .sigv4 import Clock, EventVerifier, RequestVerifier, VerifiedRequest
 
 __all__ = ["ServiceContext", "SessionRegistry", "StreamHandler", "idle_timeout_message"]
@@ -139,6 +152,7 @@ class ServiceContext:
     :param sessions: the running streams by session id.
     :param clock: the clock signatures are checked against (the system
         clock when ``None``; tests inject one).
+    :param scribe: the HealthScribe sessions seen (GetMedicalScribeStream).
     """
 
     engine: Engine
@@ -151,6 +165,7 @@ class ServiceContext:
     operations: Tuple[Operation, ...] = OPERATIONS
     sessions: SessionRegistry = field(default_factory=SessionRegistry)
     clock: Optional[Clock] = None
+    scribe: ScribeSessions = field(default_factory=ScribeSessions)
 
 
 def _exception_message(error: ServiceError) -> bytes:
@@ -213,6 +228,13 @@ class StreamHandler:
         self._subscribed = False
         self._registered_session: Optional[str] = None
         self._duration_timer: Optional[asyncio.TimerHandle] = None
+        # Input ordering state (configuration before audio, END_OF_SESSION last).
+        self._settings: Optional[StreamSettings] = None
+        self._audio_seen = False
+        self._configured = False
+        self._end_of_session = False
+        # Whether this stream owns a HealthScribe session's state.
+        self._scribe_owner = False
 
     # -- entry point ----------------------------------------------------------
 
@@ -252,23 +274,23 @@ class StreamHandler:
         method = pseudo.get(":method", "")
         path = pseudo.get(":path", "")
         try:
-            operation, _labels = route(method, path, self._ctx.operations)
+            operation, labels = route(method, path, self._ctx.operations)
             self.record.operation = operation.name
             verified = self._ctx.verifier.verify_request(method, path, self._headers)
             self.record.request_signature_valid = verified.signature_valid
+            if operation.kind == "unary":
+                await self._unary(operation, labels)
+                return
             headers = {
                 name.lower(): value for name, value in self._headers if not name.startswith(":")
             }
             settings, echo = operation.validate(headers)
             self.record.session_id = settings.session_id
+            if operation.scribe_sessions:
+                # A completed or failed HealthScribe session is not resumed.
+                self._ctx.scribe.check_resumable(settings.session_id)
             self._rules = self._ctx.faults.claim(settings.session_id)
-            for rule in self._rules:
-                if isinstance(rule.fault, HttpErrorFault):
-                    self.record.add_fault(rule.fault.kind)
-                    fault = rule.fault
-                    raise ServiceError(
-                        fault.error_type, fault.message, status=fault.effective_status
-                    )
+            self._check_http_faults()
             self._session = await self._engine_call(self._ctx.engine.open_session, settings)
         except ServiceError as error:
             await self._respond_error(error)
@@ -277,6 +299,39 @@ class StreamHandler:
             await self._stream(operation, settings, echo, verified)
         except ServiceError as error:
             await self._fail(error)
+
+    def _check_http_faults(self) -> None:
+        for rule in self._rules:
+            if isinstance(rule.fault, HttpErrorFault):
+                self.record.add_fault(rule.fault.kind)
+                fault = rule.fault
+                raise ServiceError(fault.error_type, fault.message, status=fault.effective_status)
+
+    async def _unary(self, operation: Operation, labels: Mapping[str, str]) -> None:
+        """Answer a request/response operation (GetMedicalScribeStream) with JSON.
+
+        :raises ServiceError: the operation's error, answered by the caller.
+        """
+        session_id = labels.get("SessionId")
+        self.record.session_id = session_id
+        # Only HTTP error faults mean something without a stream.
+        self._rules = self._ctx.faults.claim(session_id)
+        self._check_http_faults()
+        assert operation.answer is not None
+        body = json.dumps(operation.answer(labels, self._ctx.scribe)).encode("utf-8")
+        await self._channel.send_headers(
+            [
+                (":status", "200"),
+                ("content-type", _JSON),
+                ("content-length", str(len(body))),
+                ("x-amzn-request-id", self.record.request_id),
+            ]
+        )
+        self.record.status = 200
+        self.record.responded_at = datetime.datetime.now(datetime.timezone.utc)
+        await self._channel.send_data(body, end_stream=True)
+        self._refuse_rest()
+        self.record.finish("completed")
 
     async def _respond_error(self, error: ServiceError) -> None:
         body = json.dumps({"Message": error.message}).encode("utf-8")
@@ -305,6 +360,7 @@ class StreamHandler:
         echo: List[Tuple[str, str]],
         verified: VerifiedRequest,
     ) -> None:
+        self._settings = settings
         previous = self._ctx.sessions.register(settings.session_id, self)
         self._registered_session = settings.session_id
         if previous is not None:
@@ -383,8 +439,9 @@ class StreamHandler:
         session = self._session
         assert session is not None
         outputs = await self._engine_call(session.finish)
-        await self._send_outputs(operation, settings, outputs)
+        await self._send_outputs(operation, self._settings, outputs)
         await self._stall_gate(reading=False)
+        self._release_scribe(None)
         await self._channel.send_data(b"", end_stream=True)
         self.record.finish("completed")
         _log.info(
@@ -404,7 +461,11 @@ class StreamHandler:
     async def _on_event(
         self, operation: Operation, settings: StreamSettings, inner: bytes
     ) -> bool:
-        """Handle one inner event. :returns: whether it carried new audio."""
+        """Handle one inner event. :returns: whether it carried new audio.
+
+        ``settings`` are the stream's settings at its start; a configuration
+        event replaces them (``self._settings``) for what follows.
+        """
         try:
             message = decode_message(inner)
         except DecodeError as exc:
@@ -421,19 +482,77 @@ class StreamHandler:
                 f"Unknown event type {event_type!r}: the {operation.input_union} input "
                 f"stream of {operation.name} accepts {accepted}."
             )
+        if event_type == "ConfigurationEvent" and operation.configuration is not None:
+            await self._on_configuration(operation, message.payload)
+            return False
+        if operation.configuration_first and not self._configured:
+            raise bad_request(
+                f"The first event of the {operation.input_union} input stream of "
+                f"{operation.name} must be a ConfigurationEvent, not {event_type}."
+            )
+        if event_type == "SessionControlEvent" and operation.session_control:
+            self._on_session_control(message.payload)
+            return False
         if event_type != operation.audio_event:
             # A ConfigurationEvent means nothing to this operation; the union
             # allows it, so it is accepted and ignored.
             self.record.input_events += 1
             self.record.changed()
             return False
+        if self._end_of_session:
+            raise bad_request(
+                "Audio arrived after the SessionControlEvent END_OF_SESSION; the session "
+                "has ended."
+            )
+        self._audio_seen = True
         session = self._session
-        assert session is not None
+        assert session is not None and self._settings is not None
         self.record.add_audio(message.payload)
         outputs = await self._engine_call(session.accept_audio, message.payload)
-        await self._send_outputs(operation, settings, outputs)
+        await self._send_outputs(operation, self._settings, outputs)
         await self._fire_faults(self.record.audio_events)
         return bool(message.payload)
+
+    async def _on_configuration(self, operation: Operation, payload: bytes) -> None:
+        """Accept the stream's ConfigurationEvent: once, before any audio."""
+        assert operation.configuration is not None and self._settings is not None
+        if self._audio_seen:
+            raise bad_request(
+                f"A ConfigurationEvent was received after audio. The {operation.name} input "
+                "stream accepts a ConfigurationEvent only as its first event."
+            )
+        if self._configured:
+            raise bad_request(
+                f"A second ConfigurationEvent was received; {operation.name} accepts one."
+            )
+        if self._end_of_session:
+            raise bad_request("A ConfigurationEvent arrived after END_OF_SESSION.")
+        configuration = operation.configuration(payload, self._settings.headers)
+        settings = dataclasses.replace(self._settings, configuration=configuration)
+        if configuration.get("ChannelDefinitions"):
+            # Two channel definitions: stereo audio, one participant per channel.
+            settings = dataclasses.replace(settings, channels=2, channel_identification=True)
+        if operation.scribe_sessions:
+            self._ctx.scribe.configured(settings, self)
+            self._scribe_owner = True
+        self._configured = True
+        self._settings = settings
+        self.record.input_events += 1
+        self.record.changed()
+        session = self._session
+        assert session is not None
+        outputs = await self._engine_call(session.configure, settings)
+        await self._send_outputs(operation, settings, outputs)
+
+    def _on_session_control(self, payload: bytes) -> None:
+        assert self._settings is not None
+        if self._end_of_session:
+            raise bad_request("END_OF_SESSION was already received for this stream.")
+        parse_medical_scribe_session_control(payload)
+        self._end_of_session = True
+        self._ctx.scribe.end_of_session(self._settings.session_id, self)
+        self.record.input_events += 1
+        self.record.changed()
 
     async def _send_outputs(
         self, operation: Operation, settings: StreamSettings, outputs: Sequence[EngineOutput]
@@ -455,6 +574,7 @@ class StreamHandler:
     async def _fail(self, error: ServiceError) -> None:
         """End the stream with an exception message (or a reset if it cannot be sent)."""
         self.record.error = (error.error_type, error.message)
+        self._release_scribe(error)
         reason = f"error:{error.error_type}"
         _log.info("stream %s: %s: %s", self._label(), error.error_type, error.message)
         if self.record.status is None:
@@ -602,10 +722,20 @@ class StreamHandler:
             self._ctx.faults.unsubscribe(self._on_faults_changed)
         if self._registered_session is not None:
             self._ctx.sessions.unregister(self._registered_session, self)
+        error = self.record.error
+        self._release_scribe(ServiceError(error[0], error[1]) if error is not None else None)
         self._close_session()
         self._channel.release()
         if not self.record.ended:
             self.record.finish("server-closed")
+
+    def _release_scribe(self, error: Optional[ServiceError]) -> None:
+        # Called before the response ends (so a client that reads the end
+        # and then asks GetMedicalScribeStream sees the new state) and again
+        # at cleanup for streams that ended otherwise; only the first counts.
+        if self._scribe_owner and self._settings is not None:
+            self._scribe_owner = False
+            self._ctx.scribe.ended(self._settings.session_id, self, error)
 
     def _label(self) -> str:
         session = self.record.session_id or "-"

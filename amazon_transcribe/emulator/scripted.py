@@ -595,6 +595,18 @@ class ScriptedSession(RecognitionSession):
         self._periodic(outputs)
         return outputs
 
+    def configure(self, settings: StreamSettings) -> List[EngineOutput]:
+        """Take the stream's configuration (before any audio).
+
+        Periodic segments then alternate between the configured channels.
+
+        :param settings: the settings with the configuration.
+        :returns: nothing.
+        """
+        self.settings = settings
+        self._bytes_per_second = _bytes_per_second(settings)
+        return []
+
     def close(self) -> None:
         """Free the engine's session slot (idempotent)."""
         if self._closed:

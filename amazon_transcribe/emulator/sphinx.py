@@ -532,6 +532,28 @@ class SphinxSession(RecognitionSession):
         self._closed = False
         self._finished = False
 
+    def configure(self, settings: StreamSettings) -> List[EngineOutput]:
+        """Take the stream's configuration (before any audio).
+
+        A configuration with two channel definitions makes the audio stereo,
+        one participant per channel: each channel is then recognised apart.
+
+        :param settings: the settings with the configuration.
+        :returns: nothing.
+        """
+        if self._recognizers:
+            raise internal_failure("the configuration arrived after the audio")
+        self._settings = settings
+        self._per_channel = settings.channel_identification and settings.channels > 1
+        self._pipeline = AudioPipeline(
+            settings.media_encoding,
+            settings.sample_rate,
+            settings.channels,
+            target_rate=TARGET_SAMPLE_RATE,
+            mixdown=not self._per_channel,
+        )
+        return []
+
     def _ensure_recognizers(self) -> None:
         if self._recognizers:
             return

@@ -23,10 +23,11 @@ service's rules.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .engine import StreamSettings
 from .errors import bad_request
@@ -47,8 +48,19 @@ __all__ = [
     "TRANSCRIPT_FORMAT",
     "PII_ENTITY_TYPES",
     "CALL_ANALYTICS_PII_ENTITY_TYPES",
+    "PARTICIPANT_ROLE",
+    "CONTENT_REDACTION_OUTPUT",
+    "MEDICAL_SCRIBE_PARTICIPANT_ROLE",
+    "MEDICAL_SCRIBE_NOTE_TEMPLATE",
     "SESSION_ID_HEADER",
+    "SESSION_ID_PATTERN",
     "validate_start_stream_transcription",
+    "validate_start_medical_stream_transcription",
+    "validate_start_call_analytics_stream_transcription",
+    "validate_start_medical_scribe_stream",
+    "parse_call_analytics_configuration",
+    "parse_medical_scribe_configuration",
+    "parse_medical_scribe_session_control",
 ]
 
 # -- enumerations (§7.1, §7.2), in model order: messages list them so --------
@@ -117,6 +129,23 @@ PII_ENTITY_TYPES = frozenset(_PII_ENTITY_TYPE_VALUES)
 #: The entity types a call-analytics stream's ``PiiEntityTypes`` may list.
 CALL_ANALYTICS_PII_ENTITY_TYPES = frozenset(_CALL_ANALYTICS_PII_ENTITY_TYPE_VALUES)
 
+#: ``ParticipantRole`` (call analytics channel definitions).
+PARTICIPANT_ROLE = frozenset(("AGENT", "CUSTOMER"))
+#: ``ContentRedactionOutput`` (post-call analytics).
+CONTENT_REDACTION_OUTPUT = frozenset(("redacted", "redacted_and_unredacted"))
+#: ``MedicalScribeParticipantRole``.
+MEDICAL_SCRIBE_PARTICIPANT_ROLE = frozenset(("PATIENT", "CLINICIAN"))
+#: ``MedicalScribeNoteTemplate``.
+MEDICAL_SCRIBE_NOTE_TEMPLATE = frozenset(
+    ("HISTORY_AND_PHYSICAL", "GIRPP", "DAP", "SIRP", "BIRP", "BEHAVIORAL_SOAP", "PHYSICAL_SOAP")
+)
+_PRONOUNS = frozenset(("HE_HIM", "SHE_HER", "THEY_THEM"))
+
+#: The ``SessionId`` pattern (§7.3), also the GetMedicalScribeStream label's.
+SESSION_ID_PATTERN = (
+    r"^[a-fA-F0-9]{8}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{12}$"
+)
+
 #: The header carrying the session id, always echoed.
 SESSION_ID_HEADER = "x-amzn-transcribe-session-id"
 
@@ -183,13 +212,7 @@ _SAMPLE_RATE = _Header(
 )
 _MEDIA_ENCODING = _enum("MediaEncoding", "media-encoding", _MEDIA_ENCODING_VALUES, required=True)
 _VOCABULARY_NAME = _string("VocabularyName", "vocabulary-name", 1, 200, _NAME_PATTERN)
-_SESSION_ID = _string(
-    "SessionId",
-    "session-id",
-    36,
-    36,
-    r"^[a-fA-F0-9]{8}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{12}$",
-)
+_SESSION_ID = _string("SessionId", "session-id", 36, 36, SESSION_ID_PATTERN)
 _VOCABULARY_FILTER_NAME = _string(
     "VocabularyFilterName", "vocabulary-filter-name", 1, 200, _NAME_PATTERN
 )
@@ -253,6 +276,57 @@ _START_STREAM_TRANSCRIPTION = (
     _VOCABULARY_FILTER_NAMES,
     _SESSION_RESUME_WINDOW,
     _TRANSCRIPT_FORMAT,
+)
+
+
+#: StartMedicalStreamTranscription's headers (§6.2), in model order.
+_START_MEDICAL_STREAM_TRANSCRIPTION = (
+    _enum("LanguageCode", "language-code", _LANGUAGE_CODE_VALUES, required=True),
+    _SAMPLE_RATE,
+    _MEDIA_ENCODING,
+    _VOCABULARY_NAME,
+    _enum("Specialty", "specialty", _SPECIALTY_VALUES, required=True),
+    _enum("Type", "type", _TYPE_VALUES, required=True),
+    _SHOW_SPEAKER_LABEL,
+    _SESSION_ID,
+    _ENABLE_CHANNEL_IDENTIFICATION,
+    _NUMBER_OF_CHANNELS,
+    _enum("ContentIdentificationType", "content-identification-type", ("PHI",)),
+)
+
+#: StartCallAnalyticsStreamTranscription's headers (§6.3), in model order.
+_START_CALL_ANALYTICS_STREAM_TRANSCRIPTION = (
+    _enum("LanguageCode", "language-code", _CALL_ANALYTICS_LANGUAGE_CODE_VALUES),
+    _SAMPLE_RATE,
+    _MEDIA_ENCODING,
+    _VOCABULARY_NAME,
+    _SESSION_ID,
+    _VOCABULARY_FILTER_NAME,
+    _VOCABULARY_FILTER_METHOD,
+    _LANGUAGE_MODEL_NAME,
+    _IDENTIFY_LANGUAGE,
+    _LANGUAGE_OPTIONS,
+    _enum("PreferredLanguage", "preferred-language", _CALL_ANALYTICS_LANGUAGE_CODE_VALUES),
+    _VOCABULARY_NAMES,
+    _VOCABULARY_FILTER_NAMES,
+    _ENABLE_PARTIAL_RESULTS_STABILIZATION,
+    _PARTIAL_RESULTS_STABILITY,
+    _CONTENT_IDENTIFICATION_TYPE,
+    _CONTENT_REDACTION_TYPE,
+    _PII_ENTITY_TYPES,
+)
+
+#: StartMedicalScribeStream's headers (§6.4), in model order.
+_START_MEDICAL_SCRIBE_STREAM = (
+    _SESSION_ID,
+    _enum("LanguageCode", "language-code", ("en-US",), required=True),
+    _Header(
+        "MediaSampleRateHertz", "sample-rate", "integer", required=True,
+        minimum=16000, maximum=48000,
+    ),
+    _enum(
+        "MediaEncoding", "media-encoding", _MEDICAL_SCRIBE_MEDIA_ENCODING_VALUES, required=True
+    ),
 )
 
 
@@ -590,3 +664,324 @@ def validate_start_stream_transcription(
         headers=dict(headers),
     )
     return settings, request.echo(session_id)
+
+
+def _settings(
+    operation: str,
+    request: _Request,
+    headers: Mapping[str, str],
+    session_id_factory: Callable[[], str],
+    *,
+    channel_identification: bool = False,
+) -> Tuple[StreamSettings, List[Tuple[str, str]]]:
+    """The settings and echo of a validated request (required rows are present)."""
+    session_id = request.text("SessionId") or session_id_factory()
+    media_encoding = request.text("MediaEncoding")
+    sample_rate = request.number("MediaSampleRateHertz")
+    assert media_encoding is not None and sample_rate is not None  # required rows
+    settings = StreamSettings(
+        operation=operation,
+        session_id=session_id,
+        media_encoding=media_encoding,
+        sample_rate=sample_rate,
+        language_code=request.text("LanguageCode"),
+        channels=2 if channel_identification else 1,
+        channel_identification=channel_identification,
+        show_speaker_label=request.flag("ShowSpeakerLabel"),
+        partial_results_stabilization=request.flag("EnablePartialResultsStabilization"),
+        headers=dict(headers),
+    )
+    return settings, request.echo(session_id)
+
+
+def validate_start_medical_stream_transcription(
+    headers: Mapping[str, str],
+    *,
+    session_id_factory: Callable[[], str] = _new_session_id,
+) -> Tuple[StreamSettings, List[Tuple[str, str]]]:
+    """Validate a ``StartMedicalStreamTranscription`` request (PROTOCOL.md §6.2).
+
+    Beyond the model's constraints, the documented limits of medical
+    streaming apply: language ``en-US`` only, 16000-48000 Hz, ``pcm``,
+    ``ogg-opus`` or ``flac``; and channel identification as in §6.1 rule 6.
+
+    :param headers: the request headers (names in any case).
+    :param session_id_factory: makes the session id when the request has none.
+    :returns: the stream settings and the headers to echo (every header sent,
+        normalized, in model order, and the session id).
+    :raises ServiceError: ``BadRequestException`` naming the problem.
+    """
+    request = _Request(_START_MEDICAL_STREAM_TRANSCRIPTION, headers)
+    language = request.text("LanguageCode")
+    if language != "en-US":
+        raise bad_request(
+            f"Medical transcription supports only en-US; {request.header('LanguageCode')} "
+            f"is '{language}'."
+        )
+    sample_rate = request.number("MediaSampleRateHertz")
+    assert sample_rate is not None
+    if not 16000 <= sample_rate <= 48000:
+        raise bad_request(
+            f"Medical transcription needs a sample rate from 16000 to 48000 Hz; "
+            f"{request.header('MediaSampleRateHertz')} is {sample_rate}."
+        )
+    encoding = request.text("MediaEncoding")
+    if encoding not in _MEDICAL_SCRIBE_MEDIA_ENCODING_VALUES:
+        raise bad_request(
+            f"Medical transcription supports the media encodings pcm, ogg-opus and flac; "
+            f"{request.header('MediaEncoding')} is '{encoding}'."
+        )
+    channel_identification = _check_channels(request)
+    return _settings(
+        "StartMedicalStreamTranscription",
+        request,
+        headers,
+        session_id_factory,
+        channel_identification=channel_identification,
+    )
+
+
+def validate_start_call_analytics_stream_transcription(
+    headers: Mapping[str, str],
+    *,
+    session_id_factory: Callable[[], str] = _new_session_id,
+) -> Tuple[StreamSettings, List[Tuple[str, str]]]:
+    """Validate a ``StartCallAnalyticsStreamTranscription`` request (PROTOCOL.md §6.3).
+
+    The rules of §6.1 items 1-5, 7 and 8 apply, with ``LanguageCode`` versus
+    ``IdentifyLanguage`` (no multi-language flag) and the call-analytics
+    language codes and PII entity types. Channels come from the stream's
+    ``ConfigurationEvent``, not from headers.
+
+    :param headers: the request headers (names in any case).
+    :param session_id_factory: makes the session id when the request has none.
+    :returns: the stream settings and the headers to echo.
+    :raises ServiceError: ``BadRequestException`` naming the problem.
+    """
+    request = _Request(_START_CALL_ANALYTICS_STREAM_TRANSCRIPTION, headers)
+    identifying = _check_language_identification(
+        request, CALL_ANALYTICS_LANGUAGE_CODE, multiple=False
+    )
+    _check_custom_vocabularies(request, identifying)
+    _check_pii(request, _CALL_ANALYTICS_PII_ENTITY_TYPE_VALUES)
+    _check_identification_exclusions(request, identifying)
+    _check_stability(request)
+    return _settings(
+        "StartCallAnalyticsStreamTranscription", request, headers, session_id_factory
+    )
+
+
+def validate_start_medical_scribe_stream(
+    headers: Mapping[str, str],
+    *,
+    session_id_factory: Callable[[], str] = _new_session_id,
+) -> Tuple[StreamSettings, List[Tuple[str, str]]]:
+    """Validate a ``StartMedicalScribeStream`` request (PROTOCOL.md §6.4).
+
+    :param headers: the request headers (names in any case).
+    :param session_id_factory: makes the session id when the request has none.
+    :returns: the stream settings and the headers to echo (language code,
+        sample rate, media encoding and session id).
+    :raises ServiceError: ``BadRequestException`` naming the problem.
+    """
+    request = _Request(_START_MEDICAL_SCRIBE_STREAM, headers)
+    return _settings("StartMedicalScribeStream", request, headers, session_id_factory)
+
+
+# -- input configuration events (§8.3, §8.4) -------------------------------------
+
+
+def _json_object(payload: bytes, event: str) -> Dict[str, Any]:
+    try:
+        data = json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise bad_request(f"The {event} payload is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise bad_request(f"The {event} payload must be a JSON object.")
+    return data
+
+
+def _members(data: Mapping[str, Any], where: str, allowed: Sequence[str],
+             required: Sequence[str] = ()) -> None:
+    for name in data:
+        if name not in allowed:
+            raise bad_request(f"{where} has an unknown member '{name}'.")
+    for name in required:
+        if data.get(name) is None:
+            raise bad_request(f"{where}.{name} is required.")
+
+
+def _text_member(data: Mapping[str, Any], name: str, where: str,
+                 pattern: Optional[str] = None, low: int = 1, high: int = 2048) -> None:
+    value = data.get(name)
+    if value is None:
+        return
+    if not isinstance(value, str) or not low <= len(value) <= high:
+        raise bad_request(f"{where}.{name} must be a string of {low} to {high} characters.")
+    if pattern is not None and not re.fullmatch(pattern, value):
+        raise bad_request(
+            f"{where}.{name} '{value}' does not match the pattern {pattern}."
+        )
+
+
+def _enum_member(data: Mapping[str, Any], name: str, where: str,
+                 values: frozenset[str]) -> None:
+    value = data.get(name)
+    if value is not None and value not in values:
+        raise bad_request(
+            f"{where}.{name} must be one of {', '.join(sorted(values))}; got {value!r}."
+        )
+
+
+def _channel_definitions(data: Mapping[str, Any], where: str,
+                         roles: frozenset[str]) -> None:
+    definitions = data.get("ChannelDefinitions")
+    if definitions is None:
+        return
+    where = f"{where}.ChannelDefinitions"
+    if not isinstance(definitions, list) or len(definitions) != 2:
+        raise bad_request(f"{where} must list exactly 2 channel definitions.")
+    seen = set()
+    for index, definition in enumerate(definitions):
+        at = f"{where}[{index}]"
+        if not isinstance(definition, dict):
+            raise bad_request(f"{at} must be an object.")
+        _members(definition, at, ("ChannelId", "ParticipantRole"), ("ParticipantRole",))
+        # ChannelId has the model default 0, so it may be omitted.
+        channel = definition.get("ChannelId", 0)
+        if isinstance(channel, bool) or channel not in (0, 1):
+            raise bad_request(f"{at}.ChannelId must be 0 or 1; got {channel!r}.")
+        _enum_member(definition, "ParticipantRole", at, roles)
+        seen.add(channel)
+    if seen != {0, 1}:
+        raise bad_request(f"{where} must define channel 0 and channel 1, once each.")
+
+
+def parse_call_analytics_configuration(
+    payload: bytes, headers: Mapping[str, str]
+) -> Dict[str, Any]:
+    """Check the ``ConfigurationEvent`` of a call-analytics stream (§6.3, §8.3).
+
+    :param payload: the event's JSON payload.
+    :param headers: the stream's request headers (``ContentRedactionOutput``
+        requires ``x-amzn-transcribe-content-redaction-type``).
+    :returns: the configuration object.
+    :raises ServiceError: ``BadRequestException`` naming the problem.
+    """
+    where = "ConfigurationEvent"
+    data = _json_object(payload, where)
+    _members(data, where, ("ChannelDefinitions", "PostCallAnalyticsSettings"))
+    _channel_definitions(data, where, PARTICIPANT_ROLE)
+    settings = data.get("PostCallAnalyticsSettings")
+    if settings is not None:
+        at = f"{where}.PostCallAnalyticsSettings"
+        if not isinstance(settings, dict):
+            raise bad_request(f"{at} must be an object.")
+        _members(
+            settings,
+            at,
+            ("OutputLocation", "DataAccessRoleArn", "ContentRedactionOutput",
+             "OutputEncryptionKMSKeyId"),
+            ("OutputLocation", "DataAccessRoleArn"),
+        )
+        for name in ("OutputLocation", "DataAccessRoleArn", "OutputEncryptionKMSKeyId"):
+            _text_member(settings, name, at)
+        _enum_member(settings, "ContentRedactionOutput", at, CONTENT_REDACTION_OUTPUT)
+        received = {name.lower() for name in headers}
+        if (settings.get("ContentRedactionOutput") is not None
+                and _PREFIX + "content-redaction-type" not in received):
+            raise bad_request(
+                f"{at}.ContentRedactionOutput requires ContentRedactionType "
+                "(x-amzn-transcribe-content-redaction-type) on the request."
+            )
+    return data
+
+
+_IAM_ROLE_ARN = (
+    r"^arn:(aws|aws-cn|aws-us-gov|aws-iso-{0,1}[a-z]{0,1}):iam::[0-9]{0,63}:role/"
+    r"[A-Za-z0-9:_/+=,@.-]{0,1024}$"
+)
+_KMS_KEY_ID = r"^[A-Za-z0-9][A-Za-z0-9:_/+=,@.-]{0,2048}$"
+_BUCKET_NAME = r"^[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9]$"
+
+
+def parse_medical_scribe_configuration(payload: bytes) -> Dict[str, Any]:
+    """Check a ``MedicalScribeConfigurationEvent`` (§6.4, §8.4).
+
+    :param payload: the event's JSON payload.
+    :returns: the configuration object.
+    :raises ServiceError: ``BadRequestException`` naming the problem.
+    """
+    where = "ConfigurationEvent"
+    data = _json_object(payload, where)
+    _members(
+        data,
+        where,
+        ("VocabularyName", "VocabularyFilterName", "VocabularyFilterMethod",
+         "ResourceAccessRoleArn", "ChannelDefinitions", "EncryptionSettings",
+         "PostStreamAnalyticsSettings", "MedicalScribeContext"),
+        ("ResourceAccessRoleArn", "PostStreamAnalyticsSettings"),
+    )
+    _text_member(data, "VocabularyName", where, _NAME_PATTERN, 1, 200)
+    _text_member(data, "VocabularyFilterName", where, _NAME_PATTERN, 1, 200)
+    _enum_member(data, "VocabularyFilterMethod", where, VOCABULARY_FILTER_METHOD)
+    if data.get("VocabularyFilterName") is not None and data.get("VocabularyFilterMethod") is None:
+        raise bad_request(f"{where}.VocabularyFilterName requires VocabularyFilterMethod.")
+    _text_member(data, "ResourceAccessRoleArn", where, _IAM_ROLE_ARN, 20, 2048)
+    _channel_definitions(data, where, MEDICAL_SCRIBE_PARTICIPANT_ROLE)
+    encryption = data.get("EncryptionSettings")
+    if encryption is not None:
+        at = f"{where}.EncryptionSettings"
+        if not isinstance(encryption, dict):
+            raise bad_request(f"{at} must be an object.")
+        _members(encryption, at, ("KmsEncryptionContext", "KmsKeyId"), ("KmsKeyId",))
+        _text_member(encryption, "KmsKeyId", at, _KMS_KEY_ID, 1, 2048)
+        context = encryption.get("KmsEncryptionContext")
+        if context is not None:
+            if (not isinstance(context, dict) or not 1 <= len(context) <= 10
+                    or not all(isinstance(k, str) and isinstance(v, str)
+                               and k.strip() and v.strip() for k, v in context.items())):
+                raise bad_request(
+                    f"{at}.KmsEncryptionContext must map 1 to 10 non-empty strings "
+                    "to non-empty strings."
+                )
+    analytics = data["PostStreamAnalyticsSettings"]
+    at = f"{where}.PostStreamAnalyticsSettings"
+    if not isinstance(analytics, dict):
+        raise bad_request(f"{at} must be an object.")
+    _members(analytics, at, ("ClinicalNoteGenerationSettings",),
+             ("ClinicalNoteGenerationSettings",))
+    notes = analytics["ClinicalNoteGenerationSettings"]
+    at = f"{at}.ClinicalNoteGenerationSettings"
+    if not isinstance(notes, dict):
+        raise bad_request(f"{at} must be an object.")
+    _members(notes, at, ("OutputBucketName", "NoteTemplate"), ("OutputBucketName",))
+    _text_member(notes, "OutputBucketName", at, _BUCKET_NAME, 1, 64)
+    _enum_member(notes, "NoteTemplate", at, MEDICAL_SCRIBE_NOTE_TEMPLATE)
+    context_data = data.get("MedicalScribeContext")
+    if context_data is not None:
+        at = f"{where}.MedicalScribeContext"
+        if not isinstance(context_data, dict):
+            raise bad_request(f"{at} must be an object.")
+        _members(context_data, at, ("PatientContext",))
+        patient = context_data.get("PatientContext")
+        if patient is not None:
+            if not isinstance(patient, dict):
+                raise bad_request(f"{at}.PatientContext must be an object.")
+            _members(patient, f"{at}.PatientContext", ("Pronouns",))
+            _enum_member(patient, "Pronouns", f"{at}.PatientContext", _PRONOUNS)
+    return data
+
+
+def parse_medical_scribe_session_control(payload: bytes) -> str:
+    """Check a ``SessionControlEvent`` (§6.6.2).
+
+    :param payload: the event's JSON payload.
+    :returns: its ``Type`` (``END_OF_SESSION``).
+    :raises ServiceError: ``BadRequestException`` naming the problem.
+    """
+    where = "SessionControlEvent"
+    data = _json_object(payload, where)
+    _members(data, where, ("Type",), ("Type",))
+    _enum_member(data, "Type", where, frozenset(("END_OF_SESSION",)))
+    return str(data["Type"])
