@@ -23,16 +23,29 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from typing import Dict, List, Optional, Sequence, Set, Tuple, Union
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple, Type, Union
 
 from awscrt.io import ClientBootstrap, ClientTlsContext
 
 from .auth import AwsCrtCredentialResolver, CredentialResolver, Credentials
 from .crt import default_bootstrap
+from .call_analytics import (
+    CallAnalyticsLanguageCode,
+    StartCallAnalyticsStreamTranscriptionRequest,
+    StartCallAnalyticsStreamTranscriptionResponse,
+)
 from .deserialize import (
+    CALL_ANALYTICS_EVENTS,
     MAX_ERROR_BODY,
+    MEDICAL_SCRIBE_EVENTS,
+    MEDICAL_TRANSCRIPT_EVENTS,
+    EventDecoder,
     error_from_response,
+    get_medical_scribe_stream_output,
     header_map,
+    start_call_analytics_stream_transcription_response_fields,
+    start_medical_scribe_stream_response_fields,
+    start_medical_stream_transcription_response_fields,
     start_stream_transcription_response_fields,
 )
 from .endpoints import (
@@ -43,10 +56,15 @@ from .endpoints import (
     signing_region,
 )
 from .exceptions import (
+    GET_MEDICAL_SCRIBE_STREAM_EXCEPTIONS,
+    SERVICE_EXCEPTIONS,
+    STREAMING_EXCEPTIONS,
     CredentialsException,
     HTTPException,
     SDKError,
+    ServiceException,
     TimeoutException,
+    SerializerException,
     ValidationException,
 )
 from .httpsession import (
@@ -58,7 +76,31 @@ from .httpsession import (
     open_stream,
     tls_context,
 )
-from .serialize import STREAM_TRANSCRIPTION_PATH, start_stream_transcription_headers
+from .medical import (
+    MedicalContentIdentificationType,
+    MedicalTranscriptionType,
+    Specialty,
+    StartMedicalStreamTranscriptionRequest,
+    StartMedicalStreamTranscriptionResponse,
+)
+from .medical_scribe import (
+    MedicalScribeLanguageCode,
+    MedicalScribeMediaEncoding,
+    MedicalScribeStreamDetails,
+    StartMedicalScribeStreamRequest,
+    StartMedicalScribeStreamResponse,
+)
+from .serialize import (
+    CALL_ANALYTICS_STREAM_TRANSCRIPTION_PATH,
+    MEDICAL_SCRIBE_STREAM_PATH,
+    MEDICAL_STREAM_TRANSCRIPTION_PATH,
+    STREAM_TRANSCRIPTION_PATH,
+    medical_scribe_stream_path,
+    start_call_analytics_stream_transcription_headers,
+    start_medical_scribe_stream_headers,
+    start_medical_stream_transcription_headers,
+    start_stream_transcription_headers,
+)
 from .shapes import (
     ContentIdentificationType,
     ContentRedactionType,
@@ -71,11 +113,19 @@ from .shapes import (
     VocabularyFilterMethod,
 )
 from .signer import Clock, EventSigner
-from .sigv4 import sign_request
+from .sigv4 import PayloadSigning, sign_request
 from .streams import (
+    CallAnalyticsTranscriptResultStream,
+    EventParser,
     EventStreamSession,
+    MedicalScribeResultStream,
+    MedicalTranscriptResultStream,
+    StartCallAnalyticsStreamTranscriptionEventStream,
+    StartMedicalScribeStreamEventStream,
+    StartMedicalStreamTranscriptionEventStream,
     StartStreamTranscriptionEventStream,
     TranscriptResultStream,
+    event_parser,
     transcript_parser,
 )
 
@@ -84,6 +134,16 @@ __all__ = ["TranscribeStreamingClient", "Timeouts"]
 logger = logging.getLogger("amazon_transcribe")
 
 _LanguageArg = Union[LanguageCode, str, None]
+
+#: Largest GetMedicalScribeStream body accepted (the details are a few kB).
+MAX_RESPONSE_BODY = 1024 * 1024
+
+
+def _parser(
+    events: Mapping[str, EventDecoder], registry: Mapping[str, Type[ServiceException]]
+) -> Callable[[Optional[str]], EventParser]:
+    # The request id is only known once the service answered.
+    return lambda request_id: event_parser(events, request_id, registry)
 
 
 class TranscribeStreamingClient:
@@ -275,11 +335,281 @@ class TranscribeStreamingClient:
             transcript_format=transcript_format,
         )
         _check_request(request)
-        headers = start_stream_transcription_headers(request)
-        transport, response_headers, seed, credentials = await self._open(
-            STREAM_TRANSCRIPTION_PATH, headers
+        session, response_headers = await self._start(
+            STREAM_TRANSCRIPTION_PATH,
+            start_stream_transcription_headers(request),
+            lambda request_id: transcript_parser(request_id),
+            SERVICE_EXCEPTIONS,
         )
         fields = start_stream_transcription_response_fields(response_headers)
+        response = StartStreamTranscriptionResponse(
+            transcript_result_stream=TranscriptResultStream(session), **fields
+        )
+        return StartStreamTranscriptionEventStream(response, session)
+
+    async def start_medical_stream_transcription(
+        self,
+        *,
+        language_code: _LanguageArg = None,
+        media_sample_rate_hz: Optional[int] = None,
+        media_encoding: Union[MediaEncoding, str, None] = None,
+        specialty: Union[Specialty, str, None] = None,
+        type: Union[MedicalTranscriptionType, str, None] = None,
+        vocabulary_name: Optional[str] = None,
+        show_speaker_label: Optional[bool] = None,
+        session_id: Optional[str] = None,
+        enable_channel_identification: Optional[bool] = None,
+        number_of_channels: Optional[int] = None,
+        content_identification_type: Union[MedicalContentIdentificationType, str, None] = None,
+    ) -> StartMedicalStreamTranscriptionEventStream:
+        """Start a medical streaming transcription (StartMedicalStreamTranscription).
+
+        Returns once the service has accepted the request; send audio with
+        ``stream.input_stream.send_audio_event(...)`` and read
+        :class:`~amazon_transcribe.medical.MedicalTranscriptEvent` objects
+        from ``stream.output_stream``.
+
+        :param language_code: the language of the audio (the service
+            supports ``en-US``).
+        :param media_sample_rate_hz: the sample rate (16000–48000 for medical).
+        :param media_encoding: ``pcm``, ``flac`` or ``ogg-opus``.
+        :param specialty: :class:`~amazon_transcribe.medical.Specialty`, e.g.
+            ``PRIMARYCARE``.
+        :param type: :class:`~amazon_transcribe.medical.MedicalTranscriptionType`:
+            ``CONVERSATION`` or ``DICTATION``.
+        :param vocabulary_name: a custom medical vocabulary.
+        :param show_speaker_label: label speakers.
+        :param session_id: a session id (UUID); the service makes one if absent.
+        :param enable_channel_identification: transcribe each channel apart.
+        :param number_of_channels: channels in the audio (2 with channel
+            identification).
+        :param content_identification_type: ``PHI`` to identify protected
+            health information.
+        :returns: the started stream.
+        :raises ValidationException: a required option is missing or has a
+            wrong type.
+        :raises CredentialsException: no credentials could be found.
+        :raises ServiceException: the service refused the request (typed).
+        :raises HTTPException: the connection failed or timed out.
+        """
+        request = StartMedicalStreamTranscriptionRequest(
+            language_code=language_code,
+            media_sample_rate_hz=media_sample_rate_hz,
+            media_encoding=media_encoding,
+            vocabulary_name=vocabulary_name,
+            specialty=specialty,
+            type=type,
+            show_speaker_label=show_speaker_label,
+            session_id=session_id,
+            enable_channel_identification=enable_channel_identification,
+            number_of_channels=number_of_channels,
+            content_identification_type=content_identification_type,
+        )
+        _check_audio_format(request.media_sample_rate_hz, request.media_encoding)
+        _check_required(
+            language_code=request.language_code, specialty=request.specialty, type=request.type
+        )
+        session, response_headers = await self._start(
+            MEDICAL_STREAM_TRANSCRIPTION_PATH,
+            start_medical_stream_transcription_headers(request),
+            _parser(MEDICAL_TRANSCRIPT_EVENTS, STREAMING_EXCEPTIONS),
+            STREAMING_EXCEPTIONS,
+        )
+        response = StartMedicalStreamTranscriptionResponse(
+            transcript_result_stream=MedicalTranscriptResultStream(session),
+            **start_medical_stream_transcription_response_fields(response_headers),
+        )
+        return StartMedicalStreamTranscriptionEventStream(response, session)
+
+    async def start_call_analytics_stream_transcription(
+        self,
+        *,
+        language_code: Union[CallAnalyticsLanguageCode, str, None] = None,
+        media_sample_rate_hz: Optional[int] = None,
+        media_encoding: Union[MediaEncoding, str, None] = None,
+        vocabulary_name: Optional[str] = None,
+        session_id: Optional[str] = None,
+        vocab_filter_name: Optional[str] = None,
+        vocab_filter_method: Union[VocabularyFilterMethod, str, None] = None,
+        language_model_name: Optional[str] = None,
+        identify_language: Optional[bool] = None,
+        language_options: Optional[List[str]] = None,
+        preferred_language: Union[CallAnalyticsLanguageCode, str, None] = None,
+        vocabulary_names: Optional[List[str]] = None,
+        vocab_filter_names: Optional[List[str]] = None,
+        enable_partial_results_stabilization: Optional[bool] = None,
+        partial_results_stability: Union[PartialResultsStability, str, None] = None,
+        content_identification_type: Union[ContentIdentificationType, str, None] = None,
+        content_redaction_type: Union[ContentRedactionType, str, None] = None,
+        pii_entity_types: Optional[str] = None,
+    ) -> StartCallAnalyticsStreamTranscriptionEventStream:
+        """Start a call analytics transcription (StartCallAnalyticsStreamTranscription).
+
+        Returns once the service has accepted the request. Send the
+        configuration first if you use channel definitions or post-call
+        analytics (``stream.input_stream.send_configuration_event(...)``),
+        then audio; read
+        :class:`~amazon_transcribe.call_analytics.UtteranceEvent` and
+        :class:`~amazon_transcribe.call_analytics.CategoryEvent` objects from
+        ``stream.output_stream``.
+
+        :param language_code: the language of the call (``None`` with
+            ``identify_language``).
+        :param media_sample_rate_hz: the sample rate, 8000–48000.
+        :param media_encoding: ``pcm``, ``flac``, ``ogg-opus``...
+        :param vocabulary_name: a custom vocabulary.
+        :param session_id: a session id (UUID); the service makes one if absent.
+        :param vocab_filter_name: a vocabulary filter.
+        :param vocab_filter_method: ``remove``, ``mask`` or ``tag``.
+        :param language_model_name: a custom language model.
+        :param identify_language: identify the language among ``language_options``.
+        :param language_options: candidate languages for identification.
+        :param preferred_language: the likeliest of ``language_options``.
+        :param vocabulary_names: custom vocabularies (language identification).
+        :param vocab_filter_names: vocabulary filters (language identification).
+        :param enable_partial_results_stabilization: stabilize partial results.
+        :param partial_results_stability: ``high``, ``medium`` or ``low``.
+        :param content_identification_type: ``PII`` to identify.
+        :param content_redaction_type: ``PII`` to redact.
+        :param pii_entity_types: comma-separated PII types, e.g. ``NAME,SSN``.
+        :returns: the started stream.
+        :raises ValidationException: a required option is missing or has a
+            wrong type.
+        :raises CredentialsException: no credentials could be found.
+        :raises ServiceException: the service refused the request (typed).
+        :raises HTTPException: the connection failed or timed out.
+        """
+        request = StartCallAnalyticsStreamTranscriptionRequest(
+            language_code=language_code,
+            media_sample_rate_hz=media_sample_rate_hz,
+            media_encoding=media_encoding,
+            vocabulary_name=vocabulary_name,
+            session_id=session_id,
+            vocab_filter_name=vocab_filter_name,
+            vocab_filter_method=vocab_filter_method,
+            language_model_name=language_model_name,
+            identify_language=identify_language,
+            language_options=language_options,
+            preferred_language=preferred_language,
+            vocabulary_names=vocabulary_names,
+            vocab_filter_names=vocab_filter_names,
+            enable_partial_results_stabilization=enable_partial_results_stabilization,
+            partial_results_stability=partial_results_stability,
+            content_identification_type=content_identification_type,
+            content_redaction_type=content_redaction_type,
+            pii_entity_types=pii_entity_types,
+        )
+        _check_audio_format(request.media_sample_rate_hz, request.media_encoding)
+        if request.language_code is None and not request.identify_language:
+            raise ValidationException("language_code is required unless identify_language is set")
+        session, response_headers = await self._start(
+            CALL_ANALYTICS_STREAM_TRANSCRIPTION_PATH,
+            start_call_analytics_stream_transcription_headers(request),
+            _parser(CALL_ANALYTICS_EVENTS, STREAMING_EXCEPTIONS),
+            STREAMING_EXCEPTIONS,
+        )
+        response = StartCallAnalyticsStreamTranscriptionResponse(
+            call_analytics_transcript_result_stream=CallAnalyticsTranscriptResultStream(session),
+            **start_call_analytics_stream_transcription_response_fields(response_headers),
+        )
+        return StartCallAnalyticsStreamTranscriptionEventStream(response, session)
+
+    async def start_medical_scribe_stream(
+        self,
+        *,
+        language_code: Union[MedicalScribeLanguageCode, str, None] = None,
+        media_sample_rate_hz: Optional[int] = None,
+        media_encoding: Union[MedicalScribeMediaEncoding, str, None] = None,
+        session_id: Optional[str] = None,
+    ) -> StartMedicalScribeStreamEventStream:
+        """Start (or resume) an AWS HealthScribe stream (StartMedicalScribeStream).
+
+        Returns once the service has accepted the request. Send
+        ``stream.input_stream.send_configuration_event(...)`` first (on a
+        resumed session, the same configuration again), then audio; end the
+        session for good with ``send_session_control_event()`` or pause it
+        by just ending the input stream. Read
+        :class:`~amazon_transcribe.medical_scribe.MedicalScribeTranscriptEvent`
+        objects from ``stream.output_stream``.
+
+        :param language_code: the language (``en-US``).
+        :param media_sample_rate_hz: the sample rate, 16000–48000.
+        :param media_encoding: ``pcm``, ``flac`` or ``ogg-opus``.
+        :param session_id: a session id (UUID) to resume or to use; the
+            service makes one if absent.
+        :returns: the started stream.
+        :raises ValidationException: a required option is missing or has a
+            wrong type.
+        :raises CredentialsException: no credentials could be found.
+        :raises ServiceException: the service refused the request (typed).
+        :raises HTTPException: the connection failed or timed out.
+        """
+        request = StartMedicalScribeStreamRequest(
+            session_id=session_id,
+            language_code=language_code,
+            media_sample_rate_hz=media_sample_rate_hz,
+            media_encoding=media_encoding,
+        )
+        _check_audio_format(request.media_sample_rate_hz, request.media_encoding)
+        _check_required(language_code=request.language_code)
+        session, response_headers = await self._start(
+            MEDICAL_SCRIBE_STREAM_PATH,
+            start_medical_scribe_stream_headers(request),
+            _parser(MEDICAL_SCRIBE_EVENTS, STREAMING_EXCEPTIONS),
+            STREAMING_EXCEPTIONS,
+        )
+        response = StartMedicalScribeStreamResponse(
+            result_stream=MedicalScribeResultStream(session),
+            **start_medical_scribe_stream_response_fields(response_headers),
+        )
+        return StartMedicalScribeStreamEventStream(response, session)
+
+    async def get_medical_scribe_stream(self, session_id: str) -> MedicalScribeStreamDetails:
+        """Get the details of a HealthScribe session (GetMedicalScribeStream).
+
+        :param session_id: the session id (a UUID).
+        :returns: the session's details.
+        :raises ValidationException: ``session_id`` is not a UUID.
+        :raises ResourceNotFoundException: the service knows no such session.
+        :raises ServiceException: another service error (typed).
+        :raises SerializerException: the response body is unreadable.
+        :raises HTTPException: the connection failed or timed out.
+        """
+        path = medical_scribe_stream_path(session_id)
+        transport, _, _, _ = await self._open(
+            "GET",
+            path,
+            [],
+            registry=GET_MEDICAL_SCRIBE_STREAM_EXCEPTIONS,
+            payload_signing=PayloadSigning.EMPTY,
+            end_request=True,
+        )
+        try:
+            body = await _read_body(transport, MAX_RESPONSE_BODY)
+        finally:
+            await transport.aclose()
+        return get_medical_scribe_stream_output(body)
+
+    async def _start(
+        self,
+        path: str,
+        headers: Sequence[Tuple[str, str]],
+        make_parser: Callable[[Optional[str]], EventParser],
+        registry: Mapping[str, Type[ServiceException]],
+    ) -> Tuple[EventStreamSession, Dict[str, str]]:
+        """Open a duplex call and wrap it in a session: what every Start* operation shares.
+
+        :param path: the operation's path.
+        :param headers: the request headers.
+        :param make_parser: the output stream's parser, from the request id.
+        :param registry: the operation's modeled exceptions (for an error
+            response; the parser carries the in-stream ones).
+        :returns: the session and the response headers by lowercase name.
+        """
+        transport, response_headers, seed, credentials = await self._open(
+            "POST", path, headers, registry=registry
+        )
+        request_id = response_headers.get("x-amzn-request-id")
         signer = EventSigner(
             seed,
             secret_access_key=credentials.secret_access_key,
@@ -287,29 +617,40 @@ class TranscribeStreamingClient:
             clock=self._clock,
         )
         session = EventStreamSession(
-            transport,
-            signer,
-            transcript_parser(fields["request_id"]),
-            on_closed=self._sessions.discard,
+            transport, signer, make_parser(request_id), on_closed=self._sessions.discard
         )
         self._sessions.add(session)
-        response = StartStreamTranscriptionResponse(
-            transcript_result_stream=TranscriptResultStream(session), **fields
-        )
         logger.debug(
             "stream started: request id %s, session id %s",
-            fields["request_id"],
-            fields["session_id"],
+            request_id,
+            response_headers.get("x-amzn-transcribe-session-id"),
         )
-        return StartStreamTranscriptionEventStream(response, session)
+        return session, response_headers
 
     async def _open(
-        self, path: str, headers: Sequence[Tuple[str, str]]
+        self,
+        method: str,
+        path: str,
+        headers: Sequence[Tuple[str, str]],
+        *,
+        registry: Mapping[str, Type[ServiceException]],
+        payload_signing: PayloadSigning = PayloadSigning.EVENTS,
+        end_request: bool = False,
     ) -> Tuple[HTTP2Stream, Dict[str, str], str, Credentials]:
         """Sign, connect, send the request and wait for a 200.
 
         On any failure or cancellation the connection is closed before the
         exception propagates.
+
+        :param method: the HTTP method.
+        :param path: the path.
+        :param headers: the request headers.
+        :param registry: the operation's modeled exceptions.
+        :param payload_signing: how the payload hash is stated.
+        :param end_request: end the (empty) request body at once, for
+            operations without a body; the server answers only then.
+        :returns: the stream, the response headers, the seed signature and
+            the credentials used.
         """
         if self._closed:
             raise SDKError("the client is closed")
@@ -317,15 +658,16 @@ class TranscribeStreamingClient:
         url = await self._endpoint_resolver.resolve(self.region)
         endpoint = Endpoint(url)
         signed = sign_request(
-            "POST",
+            method,
             path,
             headers,
             host=endpoint.authority,
             credentials=credentials,
             region=signing_region(self.region),
             date=self._clock() if self._clock is not None else None,
+            payload_signing=payload_signing,
         )
-        logger.debug("POST %s%s", url, path)
+        logger.debug("%s %s%s", method, url, path)
         transport = await open_stream(
             endpoint,
             signed.request,
@@ -337,11 +679,13 @@ class TranscribeStreamingClient:
             read_window=DEFAULT_READ_WINDOW,
         )
         try:
+            if end_request:
+                transport.write(b"", end_stream=True)
             status, raw_headers = await transport.response()
             response_headers = header_map(raw_headers)
             if status != 200:
                 body = await _read_error_body(transport)
-                raise error_from_response(status, response_headers, body)
+                raise error_from_response(status, response_headers, body, registry=registry)
         except BaseException:
             await transport.aclose()
             raise
@@ -349,16 +693,28 @@ class TranscribeStreamingClient:
 
 
 async def _read_error_body(transport: HTTP2Stream) -> bytes:
-    body = bytearray()
     try:
-        while len(body) < MAX_ERROR_BODY:
-            chunk = await transport.read()
-            if not chunk:
-                break
-            body += chunk
-    except (HTTPException, TimeoutException):
-        pass  # the status and headers still say what went wrong
-    return bytes(body[:MAX_ERROR_BODY])
+        return await _read_body(transport, MAX_ERROR_BODY)
+    except (HTTPException, TimeoutException, SerializerException):
+        return b""  # the status and headers still say what went wrong
+
+
+async def _read_body(transport: HTTP2Stream, limit: int) -> bytes:
+    """Read a whole (small) response body.
+
+    :raises SerializerException: the body is larger than ``limit``.
+    :raises HTTPException: the connection failed or timed out.
+    """
+    body = bytearray()
+    while True:
+        chunk = await transport.read()
+        if not chunk:
+            return bytes(body)
+        body += chunk
+        if len(body) > limit:
+            raise SerializerException(f"the response body is larger than {limit} bytes")
+        # Reopen the receive window: the body is read whole, not streamed.
+        transport.consumed(len(chunk))
 
 
 def _check_request(request: StartStreamTranscriptionRequest) -> None:
@@ -381,3 +737,20 @@ def _check_request(request: StartStreamTranscriptionRequest) -> None:
             "identify_multiple_languages is set"
         )
 
+
+
+def _check_audio_format(sample_rate: object, media_encoding: object) -> None:
+    """Refuse locally a request no service could accept (shared by every Start*)."""
+    if sample_rate is None:
+        raise ValidationException("media_sample_rate_hz is required")
+    if isinstance(sample_rate, bool) or not isinstance(sample_rate, int):
+        raise ValidationException("media_sample_rate_hz must be an int")
+    if media_encoding is None:
+        raise ValidationException("media_encoding is required (e.g. 'pcm')")
+
+
+def _check_required(**options: object) -> None:
+    """Refuse a request that lacks an option the model requires."""
+    for name, value in options.items():
+        if value is None:
+            raise ValidationException(f"{name} is required")

@@ -9,15 +9,61 @@ registry; event types this SDK does not know become
 
 from __future__ import annotations
 
+import datetime
 import json
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Type, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Type, Union
 
+from .call_analytics import (
+    CallAnalyticsEntity,
+    CallAnalyticsItem,
+    CallAnalyticsLanguageCode,
+    CallAnalyticsLanguageWithScore,
+    CategoryEvent,
+    CharacterOffsets,
+    IssueDetected,
+    ParticipantRole,
+    PointsOfInterest,
+    Sentiment,
+    TimestampRange,
+    UtteranceEvent,
+)
 from .eventstream import Message
 from .exceptions import (
     SERVICE_EXCEPTIONS,
     SerializerException,
     ServiceException,
     service_exception,
+)
+from .medical import (
+    MedicalAlternative,
+    MedicalContentIdentificationType,
+    MedicalEntity,
+    MedicalItem,
+    MedicalResult,
+    MedicalTranscript,
+    MedicalTranscriptEvent,
+    MedicalTranscriptionType,
+    Specialty,
+)
+from .medical_scribe import (
+    ClinicalNoteGenerationResult,
+    ClinicalNoteGenerationSettings,
+    ClinicalNoteGenerationStatus,
+    MedicalScribeChannelDefinition,
+    MedicalScribeEncryptionSettings,
+    MedicalScribeLanguageCode,
+    MedicalScribeMediaEncoding,
+    MedicalScribeNoteTemplate,
+    MedicalScribeParticipantRole,
+    MedicalScribePostStreamAnalyticsResult,
+    MedicalScribePostStreamAnalyticsSettings,
+    MedicalScribeStreamDetails,
+    MedicalScribeStreamStatus,
+    MedicalScribeTranscriptEvent,
+    MedicalScribeTranscriptItem,
+    MedicalScribeTranscriptItemType,
+    MedicalScribeTranscriptSegment,
+    MedicalScribeVocabularyFilterMethod,
 )
 from .shapes import (
     Alternative,
@@ -48,6 +94,20 @@ __all__ = [
     "transcript_event",
     "output_event",
     "start_stream_transcription_response_fields",
+    "EventDecoder",
+    "parse_output_message",
+    "medical_transcript_event",
+    "utterance_event",
+    "category_event",
+    "medical_scribe_transcript_event",
+    "MEDICAL_TRANSCRIPT_EVENTS",
+    "CALL_ANALYTICS_EVENTS",
+    "MEDICAL_SCRIBE_EVENTS",
+    "start_medical_stream_transcription_response_fields",
+    "start_call_analytics_stream_transcription_response_fields",
+    "start_medical_scribe_stream_response_fields",
+    "medical_scribe_stream_details",
+    "get_medical_scribe_stream_output",
 ]
 
 #: Largest error body read from a failed response.
@@ -319,6 +379,42 @@ def transcript_event(message: Message) -> TranscriptEvent:
     return TranscriptEvent(transcript=Transcript(results=[_result(r) for r in results]))
 
 
+#: Parses the payload of one output event type.
+EventDecoder = Callable[[Message], Any]
+
+
+def parse_output_message(
+    message: Message,
+    events: Mapping[str, EventDecoder],
+    *,
+    request_id: Optional[str] = None,
+    registry: Mapping[str, Type[ServiceException]] = SERVICE_EXCEPTIONS,
+) -> Any:
+    """Turn one output message of any operation into an event.
+
+    :param message: the decoded message.
+    :param events: the output union's event types and their decoders.
+    :param request_id: the stream's request id, for exceptions.
+    :param registry: the operation's modeled exceptions.
+    :returns: the decoded event, or an :class:`UnknownEvent` for event types
+        not in ``events``.
+    :raises ServiceException: the message is an exception or error message.
+    :raises SerializerException: the message is malformed.
+    """
+    kind = message.headers.get(":message-type")
+    if kind in ("exception", "error"):
+        raise exception_from_message(message, request_id=request_id, registry=registry)
+    event_type = message.headers.get(":event-type")
+    if kind != "event" or not isinstance(event_type, str):
+        raise SerializerException(
+            f"output message has :message-type {kind!r} and :event-type {event_type!r}"
+        )
+    decode = events.get(event_type)
+    if decode is not None:
+        return decode(message)
+    return UnknownEvent(event_type=event_type, payload=message.payload, headers=dict(message.headers))
+
+
 def output_event(
     message: Message,
     *,
@@ -335,14 +431,418 @@ def output_event(
     :raises ServiceException: the message is an exception or error message.
     :raises SerializerException: the message is malformed.
     """
-    kind = message.headers.get(":message-type")
-    if kind in ("exception", "error"):
-        raise exception_from_message(message, request_id=request_id, registry=registry)
-    event_type = message.headers.get(":event-type")
-    if kind != "event" or not isinstance(event_type, str):
-        raise SerializerException(
-            f"output message has :message-type {kind!r} and :event-type {event_type!r}"
+    event: Union[TranscriptEvent, UnknownEvent] = parse_output_message(
+        message, {"TranscriptEvent": transcript_event}, request_id=request_id, registry=registry
+    )
+    return event
+
+
+# -- medical -------------------------------------------------------------------
+
+
+def _medical_item(data: Mapping[str, Any]) -> MedicalItem:
+    return MedicalItem(
+        start_time=_float(data.get("StartTime")),
+        end_time=_float(data.get("EndTime")),
+        item_type=to_enum(ItemType, _opt_str(data.get("Type"))),
+        content=_opt_str(data.get("Content")),
+        confidence=_float(data.get("Confidence")),
+        speaker=_opt_str(data.get("Speaker")),
+    )
+
+
+def _medical_entity(data: Mapping[str, Any]) -> MedicalEntity:
+    return MedicalEntity(
+        start_time=_float(data.get("StartTime")),
+        end_time=_float(data.get("EndTime")),
+        category=_opt_str(data.get("Category")),
+        content=_opt_str(data.get("Content")),
+        confidence=_float(data.get("Confidence")),
+    )
+
+
+def _medical_result(data: Mapping[str, Any]) -> MedicalResult:
+    return MedicalResult(
+        result_id=_opt_str(data.get("ResultId")),
+        start_time=_float(data.get("StartTime")),
+        end_time=_float(data.get("EndTime")),
+        is_partial=_opt_bool(data.get("IsPartial")),
+        alternatives=[
+            MedicalAlternative(
+                transcript=_opt_str(a.get("Transcript")),
+                items=[_medical_item(i) for i in _list(a.get("Items"))],
+                entities=[_medical_entity(e) for e in _list(a.get("Entities"))],
+            )
+            for a in _list(data.get("Alternatives"))
+        ],
+        channel_id=_opt_str(data.get("ChannelId")),
+    )
+
+
+def medical_transcript_event(message: Message) -> MedicalTranscriptEvent:
+    """Parse a medical ``TranscriptEvent`` message.
+
+    :param message: the message.
+    :returns: the event.
+    :raises SerializerException: the payload is not a JSON object.
+    """
+    document = _json(message)
+    transcript = document.get("Transcript")
+    results = _list(transcript.get("Results")) if isinstance(transcript, dict) else []
+    return MedicalTranscriptEvent(
+        transcript=MedicalTranscript(results=[_medical_result(r) for r in results])
+    )
+
+
+# -- call analytics --------------------------------------------------------------
+
+
+def _int(value: Any) -> Optional[int]:
+    # JSON longs may arrive as 19010 or 19010.0; booleans are not numbers here.
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def _optional_list(value: Any, make: Callable[[Mapping[str, Any]], Any]) -> Optional[List[Any]]:
+    # Absent stays None (the service did not send it); present maps item by item.
+    return None if value is None else [make(v) for v in _list(value)]
+
+
+def _call_analytics_item(data: Mapping[str, Any]) -> CallAnalyticsItem:
+    return CallAnalyticsItem(
+        begin_offset_millis=_int(data.get("BeginOffsetMillis")),
+        end_offset_millis=_int(data.get("EndOffsetMillis")),
+        item_type=to_enum(ItemType, _opt_str(data.get("Type"))),
+        content=_opt_str(data.get("Content")),
+        confidence=_float(data.get("Confidence")),
+        vocabulary_filter_match=_opt_bool(data.get("VocabularyFilterMatch")),
+        stable=_opt_bool(data.get("Stable")),
+    )
+
+
+def _call_analytics_entity(data: Mapping[str, Any]) -> CallAnalyticsEntity:
+    return CallAnalyticsEntity(
+        begin_offset_millis=_int(data.get("BeginOffsetMillis")),
+        end_offset_millis=_int(data.get("EndOffsetMillis")),
+        category=_opt_str(data.get("Category")),
+        entity_type=_opt_str(data.get("Type")),
+        content=_opt_str(data.get("Content")),
+        confidence=_float(data.get("Confidence")),
+    )
+
+
+def _issue(data: Mapping[str, Any]) -> IssueDetected:
+    offsets = data.get("CharacterOffsets")
+    return IssueDetected(
+        character_offsets=CharacterOffsets(
+            begin=_int(offsets.get("Begin")), end=_int(offsets.get("End"))
         )
-    if event_type == "TranscriptEvent":
-        return transcript_event(message)
-    return UnknownEvent(event_type=event_type, payload=message.payload, headers=dict(message.headers))
+        if isinstance(offsets, dict)
+        else None
+    )
+
+
+def utterance_event(message: Message) -> UtteranceEvent:
+    """Parse an ``UtteranceEvent`` message (the payload is the utterance itself).
+
+    :param message: the message.
+    :returns: the event.
+    :raises SerializerException: the payload is not a JSON object.
+    """
+    data = _json(message)
+    return UtteranceEvent(
+        utterance_id=_opt_str(data.get("UtteranceId")),
+        is_partial=_opt_bool(data.get("IsPartial")),
+        participant_role=to_enum(ParticipantRole, _opt_str(data.get("ParticipantRole"))),
+        begin_offset_millis=_int(data.get("BeginOffsetMillis")),
+        end_offset_millis=_int(data.get("EndOffsetMillis")),
+        transcript=_opt_str(data.get("Transcript")),
+        items=_optional_list(data.get("Items"), _call_analytics_item),
+        entities=_optional_list(data.get("Entities"), _call_analytics_entity),
+        sentiment=to_enum(Sentiment, _opt_str(data.get("Sentiment"))),
+        issues_detected=_optional_list(data.get("IssuesDetected"), _issue),
+        language_code=to_enum(CallAnalyticsLanguageCode, _opt_str(data.get("LanguageCode"))),
+        language_identification=_optional_list(
+            data.get("LanguageIdentification"),
+            lambda s: CallAnalyticsLanguageWithScore(
+                language_code=to_enum(CallAnalyticsLanguageCode, _opt_str(s.get("LanguageCode"))),
+                score=_float(s.get("Score")),
+            ),
+        ),
+    )
+
+
+def category_event(message: Message) -> CategoryEvent:
+    """Parse a ``CategoryEvent`` message.
+
+    :param message: the message.
+    :returns: the event.
+    :raises SerializerException: the payload is not a JSON object.
+    """
+    data = _json(message)
+    categories = data.get("MatchedCategories")
+    details = data.get("MatchedDetails")
+    return CategoryEvent(
+        matched_categories=[c for c in categories if isinstance(c, str)]
+        if isinstance(categories, list)
+        else None,
+        matched_details={
+            name: PointsOfInterest(
+                timestamp_ranges=_optional_list(
+                    points.get("TimestampRanges"),
+                    lambda r: TimestampRange(
+                        begin_offset_millis=_int(r.get("BeginOffsetMillis")),
+                        end_offset_millis=_int(r.get("EndOffsetMillis")),
+                    ),
+                )
+            )
+            for name, points in details.items()
+            if isinstance(points, dict)
+        }
+        if isinstance(details, dict)
+        else None,
+    )
+
+
+# -- HealthScribe ------------------------------------------------------------------
+
+
+def _scribe_item(data: Mapping[str, Any]) -> MedicalScribeTranscriptItem:
+    return MedicalScribeTranscriptItem(
+        begin_audio_time=_float(data.get("BeginAudioTime")),
+        end_audio_time=_float(data.get("EndAudioTime")),
+        item_type=to_enum(MedicalScribeTranscriptItemType, _opt_str(data.get("Type"))),
+        confidence=_float(data.get("Confidence")),
+        content=_opt_str(data.get("Content")),
+        vocabulary_filter_match=_opt_bool(data.get("VocabularyFilterMatch")),
+    )
+
+
+def medical_scribe_transcript_event(message: Message) -> MedicalScribeTranscriptEvent:
+    """Parse a HealthScribe ``TranscriptEvent`` message.
+
+    :param message: the message.
+    :returns: the event.
+    :raises SerializerException: the payload is not a JSON object.
+    """
+    segment = _json(message).get("TranscriptSegment")
+    if not isinstance(segment, dict):
+        return MedicalScribeTranscriptEvent(transcript_segment=None)
+    return MedicalScribeTranscriptEvent(
+        transcript_segment=MedicalScribeTranscriptSegment(
+            segment_id=_opt_str(segment.get("SegmentId")),
+            begin_audio_time=_float(segment.get("BeginAudioTime")),
+            end_audio_time=_float(segment.get("EndAudioTime")),
+            content=_opt_str(segment.get("Content")),
+            items=_optional_list(segment.get("Items"), _scribe_item),
+            is_partial=_opt_bool(segment.get("IsPartial")),
+            channel_id=_opt_str(segment.get("ChannelId")),
+        )
+    )
+
+
+#: The event types of MedicalTranscriptResultStream.
+MEDICAL_TRANSCRIPT_EVENTS: Mapping[str, EventDecoder] = {
+    "TranscriptEvent": medical_transcript_event
+}
+#: The event types of CallAnalyticsTranscriptResultStream.
+CALL_ANALYTICS_EVENTS: Mapping[str, EventDecoder] = {
+    "UtteranceEvent": utterance_event,
+    "CategoryEvent": category_event,
+}
+#: The event types of MedicalScribeResultStream.
+MEDICAL_SCRIBE_EVENTS: Mapping[str, EventDecoder] = {
+    "TranscriptEvent": medical_scribe_transcript_event
+}
+
+
+# -- response headers ----------------------------------------------------------------
+
+_P = "x-amzn-transcribe-"
+
+
+def start_medical_stream_transcription_response_fields(
+    headers: Mapping[str, str],
+) -> Dict[str, Any]:
+    """The fields of a StartMedicalStreamTranscription response, from its headers.
+
+    :param headers: response headers by lowercase name (see :func:`header_map`).
+    :returns: keyword arguments for ``StartMedicalStreamTranscriptionResponse``.
+    """
+    h = headers.get
+    return {
+        "request_id": h("x-amzn-request-id"),
+        "language_code": to_enum(LanguageCode, h(_P + "language-code")),
+        "media_sample_rate_hz": parse_int(h(_P + "sample-rate")),
+        "media_encoding": to_enum(MediaEncoding, h(_P + "media-encoding")),
+        "vocabulary_name": h(_P + "vocabulary-name"),
+        "specialty": to_enum(Specialty, h(_P + "specialty")),
+        "type": to_enum(MedicalTranscriptionType, h(_P + "type")),
+        "show_speaker_label": parse_bool(h(_P + "show-speaker-label")),
+        "session_id": h(_P + "session-id"),
+        "enable_channel_identification": parse_bool(h(_P + "enable-channel-identification")),
+        "number_of_channels": parse_int(h(_P + "number-of-channels")),
+        "content_identification_type": to_enum(
+            MedicalContentIdentificationType, h(_P + "content-identification-type")
+        ),
+    }
+
+
+def start_call_analytics_stream_transcription_response_fields(
+    headers: Mapping[str, str],
+) -> Dict[str, Any]:
+    """The fields of a StartCallAnalyticsStreamTranscription response, from its headers.
+
+    :param headers: response headers by lowercase name (see :func:`header_map`).
+    :returns: keyword arguments for ``StartCallAnalyticsStreamTranscriptionResponse``.
+    """
+    h = headers.get
+    return {
+        "request_id": h("x-amzn-request-id"),
+        "language_code": to_enum(CallAnalyticsLanguageCode, h(_P + "language-code")),
+        "media_sample_rate_hz": parse_int(h(_P + "sample-rate")),
+        "media_encoding": to_enum(MediaEncoding, h(_P + "media-encoding")),
+        "vocabulary_name": h(_P + "vocabulary-name"),
+        "session_id": h(_P + "session-id"),
+        "vocab_filter_name": h(_P + "vocabulary-filter-name"),
+        "vocab_filter_method": to_enum(VocabularyFilterMethod, h(_P + "vocabulary-filter-method")),
+        "language_model_name": h(_P + "language-model-name"),
+        "identify_language": parse_bool(h(_P + "identify-language")),
+        "language_options": _split(h(_P + "language-options")),
+        "preferred_language": to_enum(CallAnalyticsLanguageCode, h(_P + "preferred-language")),
+        "vocabulary_names": _split(h(_P + "vocabulary-names")),
+        "vocab_filter_names": _split(h(_P + "vocabulary-filter-names")),
+        "enable_partial_results_stabilization": parse_bool(
+            h(_P + "enable-partial-results-stabilization")
+        ),
+        "partial_results_stability": to_enum(
+            PartialResultsStability, h(_P + "partial-results-stability")
+        ),
+        "content_identification_type": to_enum(
+            ContentIdentificationType, h(_P + "content-identification-type")
+        ),
+        "content_redaction_type": to_enum(ContentRedactionType, h(_P + "content-redaction-type")),
+        "pii_entity_types": h(_P + "pii-entity-types"),
+    }
+
+
+def start_medical_scribe_stream_response_fields(headers: Mapping[str, str]) -> Dict[str, Any]:
+    """The fields of a StartMedicalScribeStream response, from its headers.
+
+    :param headers: response headers by lowercase name (see :func:`header_map`).
+    :returns: keyword arguments for ``StartMedicalScribeStreamResponse``.
+    """
+    h = headers.get
+    return {
+        "request_id": h("x-amzn-request-id"),
+        "session_id": h(_P + "session-id"),
+        "language_code": to_enum(MedicalScribeLanguageCode, h(_P + "language-code")),
+        "media_sample_rate_hz": parse_int(h(_P + "sample-rate")),
+        "media_encoding": to_enum(MedicalScribeMediaEncoding, h(_P + "media-encoding")),
+    }
+
+
+# -- GetMedicalScribeStream -----------------------------------------------------------
+
+
+def _timestamp(value: Any) -> Optional[datetime.datetime]:
+    # restJson1 body timestamps are epoch seconds (possibly fractional).
+    seconds = _float(value)
+    if seconds is None:
+        return None
+    return datetime.datetime.fromtimestamp(seconds, tz=datetime.timezone.utc)
+
+
+def _scribe_channel(data: Mapping[str, Any]) -> MedicalScribeChannelDefinition:
+    role = to_enum(MedicalScribeParticipantRole, _opt_str(data.get("ParticipantRole")))
+    return MedicalScribeChannelDefinition(
+        channel_id=_int(data.get("ChannelId")) or 0,
+        participant_role=role if role is not None else "",
+    )
+
+
+def _str_map(value: Any) -> Optional[Dict[str, str]]:
+    if not isinstance(value, dict):
+        return None
+    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def medical_scribe_stream_details(data: Mapping[str, Any]) -> MedicalScribeStreamDetails:
+    """Build :class:`MedicalScribeStreamDetails` from its JSON structure.
+
+    :param data: the ``MedicalScribeStreamDetails`` object.
+    :returns: the details.
+    """
+    encryption = data.get("EncryptionSettings")
+    settings = data.get("PostStreamAnalyticsSettings")
+    note_settings = settings.get("ClinicalNoteGenerationSettings") if isinstance(settings, dict) else None
+    result = data.get("PostStreamAnalyticsResult")
+    note_result = result.get("ClinicalNoteGenerationResult") if isinstance(result, dict) else None
+    return MedicalScribeStreamDetails(
+        session_id=_opt_str(data.get("SessionId")),
+        stream_created_at=_timestamp(data.get("StreamCreatedAt")),
+        stream_ended_at=_timestamp(data.get("StreamEndedAt")),
+        language_code=to_enum(MedicalScribeLanguageCode, _opt_str(data.get("LanguageCode"))),
+        media_sample_rate_hz=_int(data.get("MediaSampleRateHertz")),
+        media_encoding=to_enum(MedicalScribeMediaEncoding, _opt_str(data.get("MediaEncoding"))),
+        vocabulary_name=_opt_str(data.get("VocabularyName")),
+        vocabulary_filter_name=_opt_str(data.get("VocabularyFilterName")),
+        vocabulary_filter_method=to_enum(
+            MedicalScribeVocabularyFilterMethod, _opt_str(data.get("VocabularyFilterMethod"))
+        ),
+        resource_access_role_arn=_opt_str(data.get("ResourceAccessRoleArn")),
+        channel_definitions=_optional_list(data.get("ChannelDefinitions"), _scribe_channel),
+        encryption_settings=MedicalScribeEncryptionSettings(
+            kms_key_id=_opt_str(encryption.get("KmsKeyId")) or "",
+            kms_encryption_context=_str_map(encryption.get("KmsEncryptionContext")),
+        )
+        if isinstance(encryption, dict)
+        else None,
+        stream_status=to_enum(MedicalScribeStreamStatus, _opt_str(data.get("StreamStatus"))),
+        post_stream_analytics_settings=MedicalScribePostStreamAnalyticsSettings(
+            clinical_note_generation_settings=ClinicalNoteGenerationSettings(
+                output_bucket_name=_opt_str(note_settings.get("OutputBucketName")) or "",
+                note_template=to_enum(
+                    MedicalScribeNoteTemplate, _opt_str(note_settings.get("NoteTemplate"))
+                ),
+            )
+        )
+        if isinstance(note_settings, dict)
+        else None,
+        post_stream_analytics_result=MedicalScribePostStreamAnalyticsResult(
+            clinical_note_generation_result=ClinicalNoteGenerationResult(
+                clinical_note_output_location=_opt_str(note_result.get("ClinicalNoteOutputLocation")),
+                transcript_output_location=_opt_str(note_result.get("TranscriptOutputLocation")),
+                status=to_enum(ClinicalNoteGenerationStatus, _opt_str(note_result.get("Status"))),
+                failure_reason=_opt_str(note_result.get("FailureReason")),
+            )
+            if isinstance(note_result, dict)
+            else None
+        )
+        if isinstance(result, dict)
+        else None,
+        medical_scribe_context_provided=_opt_bool(data.get("MedicalScribeContextProvided")),
+    )
+
+
+def get_medical_scribe_stream_output(body: bytes) -> MedicalScribeStreamDetails:
+    """Parse the body of a GetMedicalScribeStream response.
+
+    :param body: the JSON body.
+    :returns: the stream's details.
+    :raises SerializerException: the body is not a JSON object with a
+        ``MedicalScribeStreamDetails`` object.
+    """
+    try:
+        document = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise SerializerException(f"GetMedicalScribeStream body is not JSON: {exc}") from None
+    details = document.get("MedicalScribeStreamDetails") if isinstance(document, dict) else None
+    if not isinstance(details, dict):
+        raise SerializerException("GetMedicalScribeStream body has no MedicalScribeStreamDetails")
+    return medical_scribe_stream_details(details)

@@ -55,6 +55,8 @@ __all__ = [
     "SerializationException",
     "UnknownServiceException",
     "SERVICE_EXCEPTIONS",
+    "STREAMING_EXCEPTIONS",
+    "GET_MEDICAL_SCRIBE_STREAM_EXCEPTIONS",
     "service_exception",
 ]
 
@@ -248,6 +250,32 @@ SERVICE_EXCEPTIONS: Mapping[str, Type[ServiceException]] = {
         ServiceUnavailableException,
         ResourceNotFoundException,
         SerializationException,
+    )
+}
+
+
+#: The exceptions each streaming operation other than StartStreamTranscription
+#: models (PROTOCOL.md §5.1); StartStreamTranscription keeps
+#: :data:`SERVICE_EXCEPTIONS`, as in 0.6.4.
+STREAMING_EXCEPTIONS: Mapping[str, Type[ServiceException]] = {
+    cls.error_code_name: cls
+    for cls in (
+        BadRequestException,
+        ConflictException,
+        InternalFailureException,
+        LimitExceededException,
+        ServiceUnavailableException,
+    )
+}
+
+#: The exceptions GetMedicalScribeStream models (PROTOCOL.md §5.1).
+GET_MEDICAL_SCRIBE_STREAM_EXCEPTIONS: Mapping[str, Type[ServiceException]] = {
+    cls.error_code_name: cls
+    for cls in (
+        BadRequestException,
+        InternalFailureException,
+        LimitExceededException,
+        ResourceNotFoundException,
     )
 }
 

@@ -1,10 +1,20 @@
 """The public model of amazon-transcribe 0.6.4, at its old import path.
 
-A thin re-export: the data shapes live in :mod:`amazon_transcribe.shapes`,
-the stream objects in :mod:`amazon_transcribe.streams`.
+A thin re-export: the data shapes live in :mod:`amazon_transcribe.shapes`
+(standard), :mod:`amazon_transcribe.medical`,
+:mod:`amazon_transcribe.call_analytics` and
+:mod:`amazon_transcribe.medical_scribe`; the stream objects in
+:mod:`amazon_transcribe.streams`.
 """
 
 from __future__ import annotations
+
+from . import call_analytics as _call_analytics
+from . import medical as _medical
+from . import medical_scribe as _medical_scribe
+from .call_analytics import *  # noqa: F401,F403  (re-exported, listed in __all__)
+from .medical import *  # noqa: F401,F403
+from .medical_scribe import *  # noqa: F401,F403
 
 from .shapes import (
     Alternative,
@@ -27,7 +37,19 @@ from .shapes import (
     UnknownEvent,
     VocabularyFilterMethod,
 )
-from .streams import AudioStream, StartStreamTranscriptionEventStream, TranscriptResultStream
+from .streams import (
+    AudioStream,
+    CallAnalyticsAudioStream,
+    CallAnalyticsTranscriptResultStream,
+    MedicalScribeInputStream,
+    MedicalScribeResultStream,
+    MedicalTranscriptResultStream,
+    StartCallAnalyticsStreamTranscriptionEventStream,
+    StartMedicalScribeStreamEventStream,
+    StartMedicalStreamTranscriptionEventStream,
+    StartStreamTranscriptionEventStream,
+    TranscriptResultStream,
+)
 
 __all__ = [
     "Alternative",
@@ -52,4 +74,14 @@ __all__ = [
     "TranscriptResultStream",
     "UnknownEvent",
     "VocabularyFilterMethod",
+    "CallAnalyticsAudioStream",
+    "CallAnalyticsTranscriptResultStream",
+    "MedicalScribeInputStream",
+    "MedicalScribeResultStream",
+    "MedicalTranscriptResultStream",
+    "StartCallAnalyticsStreamTranscriptionEventStream",
+    "StartMedicalScribeStreamEventStream",
+    "StartMedicalStreamTranscriptionEventStream",
 ]
+__all__ += _medical.__all__ + _call_analytics.__all__ + _medical_scribe.__all__
+

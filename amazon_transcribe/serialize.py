@@ -9,10 +9,24 @@ from __future__ import annotations
 
 import enum
 import json
-from typing import Any, List, Mapping, Optional, Sequence, Tuple, Union
+import re
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .eventstream import encode_headers, encode_message
 from .exceptions import ValidationException
+from .call_analytics import (
+    ChannelDefinition,
+    ConfigurationEvent,
+    PostCallAnalyticsSettings,
+    StartCallAnalyticsStreamTranscriptionRequest,
+)
+from .medical import StartMedicalStreamTranscriptionRequest
+from .medical_scribe import (
+    MedicalScribeChannelDefinition,
+    MedicalScribeConfigurationEvent,
+    MedicalScribeSessionControlEvent,
+    StartMedicalScribeStreamRequest,
+)
 from .shapes import StartStreamTranscriptionRequest
 
 __all__ = [
@@ -22,6 +36,20 @@ __all__ = [
     "header_value",
     "request_headers",
     "start_stream_transcription_headers",
+    "MEDICAL_STREAM_TRANSCRIPTION_PATH",
+    "CALL_ANALYTICS_STREAM_TRANSCRIPTION_PATH",
+    "MEDICAL_SCRIBE_STREAM_PATH",
+    "START_MEDICAL_STREAM_TRANSCRIPTION_HEADERS",
+    "START_CALL_ANALYTICS_STREAM_TRANSCRIPTION_HEADERS",
+    "START_MEDICAL_SCRIBE_STREAM_HEADERS",
+    "start_medical_stream_transcription_headers",
+    "start_call_analytics_stream_transcription_headers",
+    "start_medical_scribe_stream_headers",
+    "medical_scribe_stream_path",
+    "configuration_event_payload",
+    "configuration_event_message",
+    "medical_scribe_configuration_event_payload",
+    "medical_scribe_session_control_event_payload",
     "audio_event_message",
     "json_event_message",
 ]
@@ -61,6 +89,62 @@ START_STREAM_TRANSCRIPTION_HEADERS: Tuple[Tuple[str, str], ...] = (
     ("session_resume_window", "x-amzn-transcribe-session-resume-window"),
     ("transcript_format", "x-amzn-transcribe-transcript-format"),
 )
+
+#: The path of StartMedicalStreamTranscription.
+MEDICAL_STREAM_TRANSCRIPTION_PATH = "/medical-stream-transcription"
+#: The path of StartCallAnalyticsStreamTranscription.
+CALL_ANALYTICS_STREAM_TRANSCRIPTION_PATH = "/call-analytics-stream-transcription"
+#: The path of StartMedicalScribeStream (and the prefix of GetMedicalScribeStream's).
+MEDICAL_SCRIBE_STREAM_PATH = "/medical-scribe-stream"
+
+_P = "x-amzn-transcribe-"
+
+#: Request attribute → header name, for StartMedicalStreamTranscription.
+START_MEDICAL_STREAM_TRANSCRIPTION_HEADERS: Tuple[Tuple[str, str], ...] = (
+    ("language_code", _P + "language-code"),
+    ("media_sample_rate_hz", _P + "sample-rate"),
+    ("media_encoding", _P + "media-encoding"),
+    ("vocabulary_name", _P + "vocabulary-name"),
+    ("specialty", _P + "specialty"),
+    ("type", _P + "type"),
+    ("show_speaker_label", _P + "show-speaker-label"),
+    ("session_id", _P + "session-id"),
+    ("enable_channel_identification", _P + "enable-channel-identification"),
+    ("number_of_channels", _P + "number-of-channels"),
+    ("content_identification_type", _P + "content-identification-type"),
+)
+
+#: Request attribute → header name, for StartCallAnalyticsStreamTranscription.
+START_CALL_ANALYTICS_STREAM_TRANSCRIPTION_HEADERS: Tuple[Tuple[str, str], ...] = (
+    ("language_code", _P + "language-code"),
+    ("media_sample_rate_hz", _P + "sample-rate"),
+    ("media_encoding", _P + "media-encoding"),
+    ("vocabulary_name", _P + "vocabulary-name"),
+    ("session_id", _P + "session-id"),
+    ("vocab_filter_name", _P + "vocabulary-filter-name"),
+    ("vocab_filter_method", _P + "vocabulary-filter-method"),
+    ("language_model_name", _P + "language-model-name"),
+    ("identify_language", _P + "identify-language"),
+    ("language_options", _P + "language-options"),
+    ("preferred_language", _P + "preferred-language"),
+    ("vocabulary_names", _P + "vocabulary-names"),
+    ("vocab_filter_names", _P + "vocabulary-filter-names"),
+    ("enable_partial_results_stabilization", _P + "enable-partial-results-stabilization"),
+    ("partial_results_stability", _P + "partial-results-stability"),
+    ("content_identification_type", _P + "content-identification-type"),
+    ("content_redaction_type", _P + "content-redaction-type"),
+    ("pii_entity_types", _P + "pii-entity-types"),
+)
+
+#: Request attribute → header name, for StartMedicalScribeStream.
+START_MEDICAL_SCRIBE_STREAM_HEADERS: Tuple[Tuple[str, str], ...] = (
+    ("session_id", _P + "session-id"),
+    ("language_code", _P + "language-code"),
+    ("media_sample_rate_hz", _P + "sample-rate"),
+    ("media_encoding", _P + "media-encoding"),
+)
+
+_SESSION_ID = re.compile(r"[a-fA-F0-9]{8}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{12}")
 
 _AUDIO_EVENT_HEADERS = encode_headers(
     {
@@ -129,6 +213,169 @@ def start_stream_transcription_headers(
     )
 
 
+def start_medical_stream_transcription_headers(
+    request: StartMedicalStreamTranscriptionRequest,
+) -> List[Tuple[str, str]]:
+    """The headers of a StartMedicalStreamTranscription request.
+
+    :param request: the request.
+    :returns: the content type and every option that is set.
+    :raises ValidationException: an option has a type no header can carry.
+    """
+    return [("content-type", EVENTSTREAM_CONTENT_TYPE)] + request_headers(
+        request, START_MEDICAL_STREAM_TRANSCRIPTION_HEADERS
+    )
+
+
+def start_call_analytics_stream_transcription_headers(
+    request: StartCallAnalyticsStreamTranscriptionRequest,
+) -> List[Tuple[str, str]]:
+    """The headers of a StartCallAnalyticsStreamTranscription request.
+
+    :param request: the request.
+    :returns: the content type and every option that is set.
+    :raises ValidationException: an option has a type no header can carry.
+    """
+    return [("content-type", EVENTSTREAM_CONTENT_TYPE)] + request_headers(
+        request, START_CALL_ANALYTICS_STREAM_TRANSCRIPTION_HEADERS
+    )
+
+
+def start_medical_scribe_stream_headers(
+    request: StartMedicalScribeStreamRequest,
+) -> List[Tuple[str, str]]:
+    """The headers of a StartMedicalScribeStream request.
+
+    :param request: the request.
+    :returns: the content type and every option that is set.
+    :raises ValidationException: an option has a type no header can carry.
+    """
+    return [("content-type", EVENTSTREAM_CONTENT_TYPE)] + request_headers(
+        request, START_MEDICAL_SCRIBE_STREAM_HEADERS
+    )
+
+
+def medical_scribe_stream_path(session_id: str) -> str:
+    """The path of GetMedicalScribeStream for a session.
+
+    :param session_id: the session id (a UUID).
+    :returns: ``/medical-scribe-stream/<session id>``.
+    :raises ValidationException: the id is not a UUID (checked here because
+        it becomes part of the path).
+    """
+    if not isinstance(session_id, str) or not _SESSION_ID.fullmatch(session_id):
+        raise ValidationException(f"session_id must be a UUID, not {session_id!r}")
+    return f"{MEDICAL_SCRIBE_STREAM_PATH}/{session_id}"
+
+
+def _wire(value: Any) -> Any:
+    # Enumerations travel as their wire values.
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def _compact(members: Mapping[str, Any]) -> Dict[str, Any]:
+    # Members left at None are absent on the wire, never null.
+    return {name: _wire(value) for name, value in members.items() if value is not None}
+
+
+def _channel_definitions(
+    definitions: Optional[Sequence[Union[ChannelDefinition, MedicalScribeChannelDefinition]]],
+) -> Optional[List[Dict[str, Any]]]:
+    if definitions is None:
+        return None
+    return [
+        {"ChannelId": d.channel_id, "ParticipantRole": _wire(d.participant_role)}
+        for d in definitions
+    ]
+
+
+def _post_call_analytics_settings(
+    settings: Optional[PostCallAnalyticsSettings],
+) -> Optional[Dict[str, Any]]:
+    if settings is None:
+        return None
+    return _compact(
+        {
+            "OutputLocation": settings.output_location,
+            "DataAccessRoleArn": settings.data_access_role_arn,
+            "ContentRedactionOutput": settings.content_redaction_output,
+            "OutputEncryptionKMSKeyId": settings.output_encryption_kms_key_id,
+        }
+    )
+
+
+def configuration_event_payload(event: ConfigurationEvent) -> Dict[str, Any]:
+    """The JSON payload of a call analytics ``ConfigurationEvent``.
+
+    :param event: the event.
+    :returns: the structure, with the model's member names.
+    """
+    return _compact(
+        {
+            "ChannelDefinitions": _channel_definitions(event.channel_definitions),
+            "PostCallAnalyticsSettings": _post_call_analytics_settings(
+                event.post_call_analytics_settings
+            ),
+        }
+    )
+
+
+def medical_scribe_configuration_event_payload(
+    event: MedicalScribeConfigurationEvent,
+) -> Dict[str, Any]:
+    """The JSON payload of a HealthScribe ``ConfigurationEvent``.
+
+    :param event: the event.
+    :returns: the structure, with the model's member names.
+    """
+    encryption = event.encryption_settings
+    context = event.medical_scribe_context
+    note = event.post_stream_analytics_settings.clinical_note_generation_settings
+    patient = None if context is None else context.patient_context
+    return _compact(
+        {
+            "VocabularyName": event.vocabulary_name,
+            "VocabularyFilterName": event.vocabulary_filter_name,
+            "VocabularyFilterMethod": event.vocabulary_filter_method,
+            "ResourceAccessRoleArn": event.resource_access_role_arn,
+            "ChannelDefinitions": _channel_definitions(event.channel_definitions),
+            "EncryptionSettings": None
+            if encryption is None
+            else _compact(
+                {
+                    "KmsEncryptionContext": encryption.kms_encryption_context,
+                    "KmsKeyId": encryption.kms_key_id,
+                }
+            ),
+            "PostStreamAnalyticsSettings": {
+                "ClinicalNoteGenerationSettings": _compact(
+                    {"OutputBucketName": note.output_bucket_name, "NoteTemplate": note.note_template}
+                )
+            },
+            "MedicalScribeContext": None
+            if context is None
+            else _compact(
+                {
+                    "PatientContext": None
+                    if patient is None
+                    else _compact({"Pronouns": patient.pronouns})
+                }
+            ),
+        }
+    )
+
+
+def medical_scribe_session_control_event_payload(
+    event: MedicalScribeSessionControlEvent,
+) -> Dict[str, Any]:
+    """The JSON payload of a HealthScribe ``SessionControlEvent``.
+
+    :param event: the event.
+    :returns: the structure, with the model's member names.
+    """
+    return {"Type": _wire(event.type)}
+
+
 def audio_event_message(audio_chunk: Union[bytes, bytearray, memoryview]) -> bytes:
     """Encode an ``AudioEvent`` as an (unsigned) inner message.
 
@@ -153,3 +400,12 @@ def json_event_message(event_type: str, payload: Mapping[str, Any]) -> bytes:
         },
         json.dumps(payload, separators=(",", ":")).encode("utf-8"),
     )
+
+
+def configuration_event_message(event: ConfigurationEvent) -> bytes:
+    """Encode a call analytics ``ConfigurationEvent`` as an (unsigned) inner message.
+
+    :param event: the event.
+    :returns: the encoded message.
+    """
+    return json_event_message("ConfigurationEvent", configuration_event_payload(event))

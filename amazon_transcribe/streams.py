@@ -29,7 +29,20 @@ from typing import (
     Union,
 )
 
-from .deserialize import output_event
+from .call_analytics import (
+    CategoryEvent,
+    ConfigurationEvent,
+    StartCallAnalyticsStreamTranscriptionResponse,
+    UtteranceEvent,
+)
+from .deserialize import (
+    CALL_ANALYTICS_EVENTS,
+    MEDICAL_SCRIBE_EVENTS,
+    MEDICAL_TRANSCRIPT_EVENTS,
+    EventDecoder,
+    output_event,
+    parse_output_message,
+)
 from .eventstream import DecodeError, EventStreamDecoder, Message
 from .exceptions import (
     SERVICE_EXCEPTIONS,
@@ -42,7 +55,20 @@ from .exceptions import (
     ValidationException,
 )
 from .httpsession import DEFAULT_READ_WINDOW, HTTP2Stream
-from .serialize import audio_event_message, json_event_message
+from .medical import MedicalTranscriptEvent, StartMedicalStreamTranscriptionResponse
+from .medical_scribe import (
+    MedicalScribeConfigurationEvent,
+    MedicalScribeSessionControlEvent,
+    MedicalScribeTranscriptEvent,
+    StartMedicalScribeStreamResponse,
+)
+from .serialize import (
+    audio_event_message,
+    configuration_event_message,
+    json_event_message,
+    medical_scribe_configuration_event_payload,
+    medical_scribe_session_control_event_payload,
+)
 from .shapes import AudioEvent, StartStreamTranscriptionResponse, TranscriptEvent, UnknownEvent
 from .signer import EventSigner
 
@@ -53,6 +79,15 @@ __all__ = [
     "OutputStream",
     "StartStreamTranscriptionEventStream",
     "transcript_parser",
+    "event_parser",
+    "CallAnalyticsAudioStream",
+    "MedicalScribeInputStream",
+    "MedicalTranscriptResultStream",
+    "CallAnalyticsTranscriptResultStream",
+    "MedicalScribeResultStream",
+    "StartMedicalStreamTranscriptionEventStream",
+    "StartCallAnalyticsStreamTranscriptionEventStream",
+    "StartMedicalScribeStreamEventStream",
 ]
 
 logger = logging.getLogger("amazon_transcribe.streams")
@@ -422,7 +457,191 @@ def transcript_parser(
     return parse
 
 
-class StartStreamTranscriptionEventStream:
+class CallAnalyticsAudioStream(AudioStream):
+    """The input side of a call analytics stream: audio, and the configuration first.
+
+    Made by the client; you only call its methods.
+    """
+
+    async def send_configuration_event(
+        self,
+        event: Optional[ConfigurationEvent] = None,
+        **members: Any,
+    ) -> None:
+        """Send the ``ConfigurationEvent``; it must come before any audio.
+
+        Either pass an event, or its members as keyword arguments
+        (``channel_definitions=[...]``, ``post_call_analytics_settings=...``).
+
+        :param event: the event.
+        :param members: the event's members, when ``event`` is not given.
+        :raises ValidationException: both or neither were given, or an
+            unknown member.
+        :raises StreamClosedError: :meth:`end_stream` was already called.
+        :raises ServiceException: the service has ended the stream with an error.
+        """
+        await self._session.send_message(
+            configuration_event_message(_event_of(ConfigurationEvent, event, members))
+        )
+
+
+class MedicalScribeInputStream(AudioStream):
+    """The input side of a HealthScribe stream.
+
+    The configuration event goes first, then audio, then optionally the
+    session control event that ends the session for good. Made by the
+    client; you only call its methods.
+    """
+
+    async def send_configuration_event(
+        self,
+        event: Optional[MedicalScribeConfigurationEvent] = None,
+        **members: Any,
+    ) -> None:
+        """Send the ``ConfigurationEvent`` (the first event of every stream).
+
+        Either pass a :class:`~amazon_transcribe.medical_scribe.MedicalScribeConfigurationEvent`
+        or its members as keyword arguments.
+
+        :param event: the event.
+        :param members: the event's members, when ``event`` is not given.
+        :raises ValidationException: both or neither were given, or an
+            unknown or missing member.
+        :raises StreamClosedError: :meth:`end_stream` was already called.
+        :raises ServiceException: the service has ended the stream with an error.
+        """
+        config = _event_of(MedicalScribeConfigurationEvent, event, members)
+        await self._send_json_event(
+            "ConfigurationEvent", medical_scribe_configuration_event_payload(config)
+        )
+
+    async def send_session_control_event(
+        self, event: Optional[MedicalScribeSessionControlEvent] = None, **members: Any
+    ) -> None:
+        """Send a ``SessionControlEvent``; ``END_OF_SESSION`` (the default) ends the session.
+
+        :param event: the event (``END_OF_SESSION`` when omitted).
+        :param members: the event's members (``type=...``), when ``event``
+            is not given.
+        :raises ValidationException: both were given, or an unknown member.
+        :raises StreamClosedError: :meth:`end_stream` was already called.
+        :raises ServiceException: the service has ended the stream with an error.
+        """
+        if event is None and not members:
+            event = MedicalScribeSessionControlEvent()
+        control = _event_of(MedicalScribeSessionControlEvent, event, members)
+        await self._send_json_event(
+            "SessionControlEvent", medical_scribe_session_control_event_payload(control)
+        )
+
+
+_Shape = TypeVar("_Shape")
+
+
+def _event_of(cls: Type[_Shape], event: Optional[_Shape], members: Mapping[str, Any]) -> _Shape:
+    # One way in: an instance, or keyword arguments that build one.
+    if event is not None:
+        if members:
+            raise ValidationException(f"pass either a {cls.__name__} or its members, not both")
+        if not isinstance(event, cls):
+            raise ValidationException(f"expected a {cls.__name__}, got {type(event).__name__}")
+        return event
+    try:
+        return cls(**members)
+    except TypeError as exc:
+        raise ValidationException(f"{cls.__name__}: {exc}") from None
+
+
+class MedicalTranscriptResultStream(OutputStream[Union[MedicalTranscriptEvent, UnknownEvent]]):
+    """The events of a StartMedicalStreamTranscription call.
+
+    ``async for event in stream`` yields
+    :class:`~amazon_transcribe.medical.MedicalTranscriptEvent` (and
+    :class:`~amazon_transcribe.model.UnknownEvent`) and raises the
+    operation's exceptions.
+    """
+
+
+class CallAnalyticsTranscriptResultStream(
+    OutputStream[Union[UtteranceEvent, CategoryEvent, UnknownEvent]]
+):
+    """The events of a StartCallAnalyticsStreamTranscription call.
+
+    ``async for event in stream`` yields
+    :class:`~amazon_transcribe.call_analytics.UtteranceEvent`,
+    :class:`~amazon_transcribe.call_analytics.CategoryEvent` (and
+    :class:`~amazon_transcribe.model.UnknownEvent`) and raises the
+    operation's exceptions.
+    """
+
+
+class MedicalScribeResultStream(OutputStream[Union[MedicalScribeTranscriptEvent, UnknownEvent]]):
+    """The events of a StartMedicalScribeStream call.
+
+    ``async for event in stream`` yields
+    :class:`~amazon_transcribe.medical_scribe.MedicalScribeTranscriptEvent`
+    (and :class:`~amazon_transcribe.model.UnknownEvent`) and raises the
+    operation's exceptions.
+    """
+
+
+def event_parser(
+    events: Mapping[str, EventDecoder],
+    request_id: Optional[str],
+    registry: Mapping[str, Type[ServiceException]],
+) -> EventParser:
+    """The parser of an output stream whose event types are ``events``.
+
+    :param events: the output union's event types and their decoders.
+    :param request_id: the call's request id (carried by exceptions).
+    :param registry: the operation's modeled exceptions.
+    :returns: a function from message to event.
+    """
+
+    def parse(message: Message) -> Any:
+        return parse_output_message(message, events, request_id=request_id, registry=registry)
+
+    return parse
+
+
+_Response = TypeVar("_Response")
+_Input = TypeVar("_Input", bound=AudioStream)
+
+
+class _StartedStream(Generic[_Response, _Input]):
+    """What every started duplex call offers: response, input, closing.
+
+    :param response: the response (carries the output stream).
+    :param session: the stream session.
+    :param input_stream: the input side.
+    """
+
+    def __init__(self, response: _Response, session: EventStreamSession, input_stream: _Input) -> None:
+        self._response = response
+        self._session = session
+        self._input = input_stream
+
+    @property
+    def response(self) -> _Response:
+        """The service's response (effective settings, request and session id)."""
+        return self._response
+
+    @property
+    def input_stream(self) -> _Input:
+        """Where input events go."""
+        return self._input
+
+    async def aclose(self) -> None:
+        """Close the stream and its connection now (no end frame is sent)."""
+        await self._session.aclose()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
+class StartStreamTranscriptionEventStream(
+    _StartedStream["StartStreamTranscriptionResponse", AudioStream]
+):
     """A started transcription: the service's response and the two streams.
 
     Use it as an async context manager (or call :meth:`aclose`) to be sure the
@@ -433,31 +652,85 @@ class StartStreamTranscriptionEventStream:
     """
 
     def __init__(self, response: "StartStreamTranscriptionResponse", session: EventStreamSession) -> None:
-        self._response = response
-        self._session = session
-        self._input = AudioStream(session)
-
-    @property
-    def response(self) -> "StartStreamTranscriptionResponse":
-        """The service's response (effective settings, request and session id)."""
-        return self._response
-
-    @property
-    def input_stream(self) -> AudioStream:
-        """Where audio goes."""
-        return self._input
+        super().__init__(response, session, AudioStream(session))
 
     @property
     def output_stream(self) -> TranscriptResultStream:
         """Where transcript events come from."""
         return self._response.transcript_result_stream
 
-    async def aclose(self) -> None:
-        """Close the stream and its connection now (no end frame is sent)."""
-        await self._session.aclose()
-
     async def __aenter__(self) -> "StartStreamTranscriptionEventStream":
         return self
 
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
+
+class StartMedicalStreamTranscriptionEventStream(
+    _StartedStream[StartMedicalStreamTranscriptionResponse, AudioStream]
+):
+    """A started medical transcription: the response and the two streams.
+
+    Use it as an async context manager (or call :meth:`aclose`).
+
+    :param response: the response (carries the output stream).
+    :param session: the stream session.
+    """
+
+    def __init__(
+        self, response: StartMedicalStreamTranscriptionResponse, session: EventStreamSession
+    ) -> None:
+        super().__init__(response, session, AudioStream(session))
+
+    @property
+    def output_stream(self) -> MedicalTranscriptResultStream:
+        """Where medical transcript events come from."""
+        return self._response.transcript_result_stream
+
+    async def __aenter__(self) -> "StartMedicalStreamTranscriptionEventStream":
+        return self
+
+
+class StartCallAnalyticsStreamTranscriptionEventStream(
+    _StartedStream[StartCallAnalyticsStreamTranscriptionResponse, CallAnalyticsAudioStream]
+):
+    """A started call analytics transcription: the response and the two streams.
+
+    Use it as an async context manager (or call :meth:`aclose`).
+
+    :param response: the response (carries the output stream).
+    :param session: the stream session.
+    """
+
+    def __init__(
+        self, response: StartCallAnalyticsStreamTranscriptionResponse, session: EventStreamSession
+    ) -> None:
+        super().__init__(response, session, CallAnalyticsAudioStream(session))
+
+    @property
+    def output_stream(self) -> CallAnalyticsTranscriptResultStream:
+        """Where utterance and category events come from."""
+        return self._response.call_analytics_transcript_result_stream
+
+    async def __aenter__(self) -> "StartCallAnalyticsStreamTranscriptionEventStream":
+        return self
+
+
+class StartMedicalScribeStreamEventStream(
+    _StartedStream[StartMedicalScribeStreamResponse, MedicalScribeInputStream]
+):
+    """A started HealthScribe stream: the response and the two streams.
+
+    Use it as an async context manager (or call :meth:`aclose`).
+
+    :param response: the response (carries the output stream).
+    :param session: the stream session.
+    """
+
+    def __init__(self, response: StartMedicalScribeStreamResponse, session: EventStreamSession) -> None:
+        super().__init__(response, session, MedicalScribeInputStream(session))
+
+    @property
+    def output_stream(self) -> MedicalScribeResultStream:
+        """Where HealthScribe transcript events come from."""
+        return self._response.result_stream
+
+    async def __aenter__(self) -> "StartMedicalScribeStreamEventStream":
+        return self
