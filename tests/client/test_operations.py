@@ -892,3 +892,124 @@ def test_every_enumeration_has_the_protocols_values(enum_class: Any, values: str
 def test_language_code_has_the_99_values_of_the_model() -> None:
     assert len(LanguageCode) == 99
     assert LanguageCode("uz-UZ") is LanguageCode.UZ_UZ and LanguageCode("en-US") == "en-US"
+
+
+#: What a valid request needs beside one option (the cross-field rules of
+#: PROTOCOL.md §6): extra options to add, and base options to drop.
+_COMPANIONS: Dict[str, Tuple[Dict[str, Any], Tuple[str, ...]]] = {
+    "enable_channel_identification": ({"number_of_channels": 2}, ()),
+    "number_of_channels": ({"enable_channel_identification": True}, ()),
+    "partial_results_stability": ({"enable_partial_results_stabilization": True}, ()),
+    "pii_entity_types": ({"content_identification_type": "PII"}, ()),
+    "identify_language": ({"language_options": ["en-US", "de-DE"]}, ("language_code",)),
+    "identify_multiple_languages": ({"language_options": ["en-US", "de-DE"]},
+                                    ("language_code",)),
+    "language_options": ({"identify_language": True}, ("language_code",)),
+    "preferred_language": ({"identify_language": True, "language_options": ["en-US", "de-DE"]},
+                           ("language_code",)),
+    "vocabulary_names": ({"identify_language": True, "language_options": ["en-US", "de-DE"]},
+                         ("language_code",)),
+    "vocab_filter_names": ({"identify_language": True, "language_options": ["en-US", "de-DE"]},
+                           ("language_code",)),
+}
+
+_BASES: Dict[str, Dict[str, Any]] = {
+    "start_stream_transcription": dict(language_code="en-US", media_sample_rate_hz=16000,
+                                       media_encoding="pcm"),
+    "start_medical_stream_transcription": dict(language_code="en-US",
+                                               media_sample_rate_hz=16000,
+                                               media_encoding="pcm",
+                                               specialty="PRIMARYCARE", type="DICTATION"),
+    "start_call_analytics_stream_transcription": dict(language_code="en-US",
+                                                      media_sample_rate_hz=16000,
+                                                      media_encoding="pcm"),
+    "start_medical_scribe_stream": dict(language_code="en-US", media_sample_rate_hz=16000,
+                                        media_encoding="pcm"),
+}
+
+
+def _cases() -> List[Any]:
+    cases = []
+    for operation, (table, *_) in sorted(OPERATIONS.items()):
+        for row in table:
+            if row[0] == "session_id":
+                continue  # checked by every other case: the echo is the id sent or made
+            cases.append(pytest.param(operation, row, id=f"{operation}-{row[0]}"))
+    return cases
+
+
+@pytest.mark.parametrize("operation, row", _cases())
+async def test_every_request_header_is_parsed_by_the_emulator(
+        scripted: TranscribeEmulator, operation: str, row: Tuple[str, Any, str, str]) -> None:
+    # One valid request per option: the emulator accepts it (it parsed and
+    # validated the header) and echoes the option back, which the client
+    # turns into the same typed value on the response.
+    name, value = row[0], row[1]
+    extra, drop = _COMPANIONS.get(name, ({}, ()))
+    options = {k: v for k, v in _BASES[operation].items() if k not in drop}
+    options.update(extra)
+    options[name] = value
+    if operation == "start_call_analytics_stream_transcription" and name == "language_options":
+        options["identify_language"] = True
+    async with make_client(scripted) as client:
+        stream = await getattr(client, operation)(**options)
+        async with stream:
+            echoed = getattr(stream.response, name)
+    assert echoed == value, (name, echoed)
+    assert stream.response.session_id and stream.response.request_id
+
+
+_STREAMING_EXCEPTIONS = ["BadRequestException", "ConflictException", "InternalFailureException",
+                         "LimitExceededException", "ServiceUnavailableException"]
+
+
+@pytest.mark.parametrize("error_type", _STREAMING_EXCEPTIONS)
+@pytest.mark.parametrize("operation", sorted(set(_BASES) - {"start_stream_transcription"}))
+async def test_modeled_exceptions_reach_sender_and_reader(
+        scripted: TranscribeEmulator, operation: str, error_type: str) -> None:
+    from amazon_transcribe import exceptions as exc_module
+    from amazon_transcribe.emulator.faults import ExceptionFault
+
+    cls = getattr(exc_module, error_type)
+    scripted.faults.add(ExceptionFault(error_type, f"injected {error_type}", after_events=2))
+    async with make_client(scripted) as client:
+        stream = await getattr(client, operation)(**_BASES[operation])
+        async with stream:
+            if operation == "start_medical_scribe_stream":
+                await stream.input_stream.send_configuration_event(scribe_configuration())
+
+            async def send() -> BaseException:
+                try:
+                    for _ in range(200):
+                        await stream.input_stream.send_audio_event(b"\x00\x01" * 1600)
+                    await stream.input_stream.end_stream()
+                except Exception as error:  # the typed error is what is asserted
+                    return error
+                raise AssertionError("the sender never saw the stream's error")
+
+            async def read() -> BaseException:
+                try:
+                    await _collect(stream)
+                except Exception as error:
+                    return error
+                raise AssertionError("the reader never saw the stream's error")
+
+            sent, got = await asyncio.wait_for(asyncio.gather(send(), read()), 10)
+    for error in (sent, got):
+        assert type(error) is cls, error
+        assert error.message == f"injected {error_type}" and error.request_id
+
+
+@pytest.mark.parametrize("status, error_type", [
+    (400, "BadRequestException"), (500, "InternalFailureException"),
+    (429, "LimitExceededException"), (404, "ResourceNotFoundException")])
+async def test_get_medical_scribe_stream_exceptions(
+        scripted: TranscribeEmulator, status: int, error_type: str) -> None:
+    from amazon_transcribe import exceptions as exc_module
+    from amazon_transcribe.emulator.faults import HttpErrorFault
+
+    scripted.faults.add(HttpErrorFault(error_type, "injected", status=status))
+    async with make_client(scripted) as client:
+        with pytest.raises(getattr(exc_module, error_type)) as info:
+            await client.get_medical_scribe_stream(SESSION)
+    assert info.value.status_code == status and info.value.message == "injected"
