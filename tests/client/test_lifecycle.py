@@ -244,3 +244,35 @@ asyncio.run(main())
         if emulator.poll() is None:
             emulator.kill()
             emulator.wait(timeout=10)
+
+
+async def test_mic_example_with_a_fake_device(transcribe_emulator: TranscribeEmulator) -> None:
+    # No sound card here: a fake sounddevice (tests/cli/fake_sounddevice)
+    # delivers 30 blocks of 100 ms; the example sends them and ends the stream.
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, **transcribe_emulator.environment(),
+               PYTHONPATH=str(root / "tests" / "cli" / "fake_sounddevice"),
+               FAKE_SOUNDDEVICE_BLOCKS="30")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(root / "examples" / "simple_mic.py"), "3",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env)
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, err.decode()
+    assert out.decode().splitlines() == ["Hello from the Amazon Transcribe emulator."] * 3
+    record = transcribe_emulator.records[-1]
+    expected = b"".join(int.to_bytes(n, 2, "little", signed=True) * 1600 for n in range(30))
+    assert record.end_reason == "completed" and record.audio_sha256 == sha256(expected)
+
+
+async def test_demo_runs(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, str(root / "examples" / "demo.py"), str(ASSETS / "sense-0930.wav"),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env=dict(os.environ, AMAZON_TRANSCRIBE_EMULATOR_HOME=str(tmp_path)))
+    out, err = await asyncio.wait_for(process.communicate(), 90)
+    assert process.returncode == 0, err.decode()
+    finals = [line for line in out.decode().splitlines() if line.startswith("final:")]
+    assert finals and word_error_rate(
+        "he might even have been made amiable himself",
+        " ".join(f.split("[")[0][len("final:"):] for f in finals)) <= 0.45

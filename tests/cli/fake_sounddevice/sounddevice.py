@@ -46,3 +46,11 @@ class RawInputStream:
 
     def close(self) -> None:
         self.closed = True
+
+    def __enter__(self) -> "RawInputStream":
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+        self.close()
