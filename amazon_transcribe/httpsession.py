@@ -8,7 +8,8 @@ stream completion) is handed to the asyncio loop with
 * The request body is written with awscrt's manual-write HTTP/2 API: an idle
   stream costs no CPU (nothing polls a body stream).
 * Writes are accounted: :meth:`HTTP2Stream.wait_writable` waits while the bytes
-  handed to the CRT and not yet written exceed a bounded window.
+  handed to the CRT and not yet written exceed a bounded window. Writes made
+  in one turn of the event loop reach the CRT as one write.
 * Reads are flow-controlled: the stream's HTTP/2 window is only reopened as
   the consumer takes data, so a slow consumer makes the peer wait instead of
   growing memory. Received data sits in a deque until taken, so a read that is
@@ -234,7 +235,13 @@ class HTTP2Stream:
         # CRT thread wakes the loop only when a writer actually waits.
         self._writes: Deque[Tuple["concurrent.futures.Future[Any]", int]] = collections.deque()
         self._writable = _Signal()
-        self._in_flight = 0
+        self._in_flight = 0  # handed to the CRT or waiting in the outbox
+        # Bytes written during one turn of the event loop go to the CRT as one
+        # write: each CRT write costs a read callback into Python on a CRT
+        # thread, which is the dearest part of sending.
+        self._outbox: List[bytes] = []
+        self._outbox_size = 0
+        self._flush_handle: Optional[asyncio.Handle] = None
         self._unacked = 0  # bytes taken by the reader, window not yet reopened
         self._ended = False  # the response body ended (END_STREAM or error)
         self._error: Optional[HTTPException] = None
@@ -386,6 +393,7 @@ class HTTP2Stream:
                 raise HTTPException("the HTTP/2 stream has ended; nothing more can be written")
             if self._in_flight < self._write_window:
                 return
+            self._flush()
             self._reap_writes()
             if self._in_flight < self._write_window or not self._writes:
                 continue
@@ -401,7 +409,10 @@ class HTTP2Stream:
             self._reap_writes()
 
     def write(self, data: bytes, *, end_stream: bool = False) -> None:
-        """Hand ``data`` to the CRT to send, in call order (does not wait).
+        """Queue ``data`` to send, in call order (does not wait).
+
+        Data written in one turn of the event loop goes out as one CRT write
+        at the end of that turn; ``end_stream`` sends everything at once.
 
         :param data: the bytes.
         :param end_stream: end the request body after them.
@@ -411,20 +422,55 @@ class HTTP2Stream:
             raise self._error
         if self._stream is None or self._ended or self._closed:
             raise HTTPException("the HTTP/2 stream has ended; nothing more can be written")
+        self._outbox.append(data)
+        self._outbox_size += len(data)
+        self._in_flight += len(data)
+        if end_stream:
+            self._flush(end_stream=True)
+        elif self._flush_handle is None:
+            self._flush_handle = self._loop.call_soon(self._flush_soon)
+
+    def _flush_soon(self) -> None:
+        self._flush_handle = None
+        try:
+            self._flush()
+        except HTTPException as exc:
+            # Nobody to raise to here: the next write, wait or drain sees it.
+            if self._error is None:
+                self._error = exc
+            self._writable.set()
+
+    def _flush(self, *, end_stream: bool = False) -> None:
+        """Hand the outbox to the CRT as one write.
+
+        :raises HTTPException: the CRT refused (the stream had completed).
+        """
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        if not self._outbox and not end_stream:
+            return
+        data = b"".join(self._outbox)
+        size = self._outbox_size
+        self._outbox, self._outbox_size = [], 0
+        if self._stream is None or self._closed:
+            self._in_flight -= size
+            return
         try:
             future = self._stream.write_data(io.BytesIO(data), end_stream)
         except (AwsCrtError, RuntimeError) as exc:
             # The stream completed on a CRT thread and the news has not
             # reached this thread yet: the service ended or reset it.
+            self._in_flight -= size
             raise _crt_error(exc, "the service ended the HTTP/2 stream") from exc
-        self._writes.append((future, len(data)))
-        self._in_flight += len(data)
+        self._writes.append((future, size))
 
     async def drain(self) -> None:
         """Wait until everything handed to :meth:`write` has been written.
 
         :raises HTTPException: a write failed.
         """
+        self._flush()
         self._reap_writes()
         while self._writes and self._error is None:
             await self._wait_write(len(self._writes) - 1)
@@ -449,6 +495,10 @@ class HTTP2Stream:
             return
         self._closed = True
         self._ended = True
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        self._outbox, self._outbox_size = [], 0
         self._data_ready.set()
         self._writable.set()
         if not self._response.done():
