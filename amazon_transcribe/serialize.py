@@ -199,6 +199,13 @@ def request_headers(
     return headers
 
 
+def _stream_request_headers(
+    request: object, table: Sequence[Tuple[str, str]]
+) -> List[Tuple[str, str]]:
+    # Every streaming operation: the event-stream content type, then its options.
+    return [("content-type", EVENTSTREAM_CONTENT_TYPE)] + request_headers(request, table)
+
+
 def start_stream_transcription_headers(
     request: StartStreamTranscriptionRequest,
 ) -> List[Tuple[str, str]]:
@@ -208,9 +215,7 @@ def start_stream_transcription_headers(
     :returns: the content type and every option that is set.
     :raises ValidationException: an option has a type no header can carry.
     """
-    return [("content-type", EVENTSTREAM_CONTENT_TYPE)] + request_headers(
-        request, START_STREAM_TRANSCRIPTION_HEADERS
-    )
+    return _stream_request_headers(request, START_STREAM_TRANSCRIPTION_HEADERS)
 
 
 def start_medical_stream_transcription_headers(
@@ -222,9 +227,7 @@ def start_medical_stream_transcription_headers(
     :returns: the content type and every option that is set.
     :raises ValidationException: an option has a type no header can carry.
     """
-    return [("content-type", EVENTSTREAM_CONTENT_TYPE)] + request_headers(
-        request, START_MEDICAL_STREAM_TRANSCRIPTION_HEADERS
-    )
+    return _stream_request_headers(request, START_MEDICAL_STREAM_TRANSCRIPTION_HEADERS)
 
 
 def start_call_analytics_stream_transcription_headers(
@@ -236,9 +239,7 @@ def start_call_analytics_stream_transcription_headers(
     :returns: the content type and every option that is set.
     :raises ValidationException: an option has a type no header can carry.
     """
-    return [("content-type", EVENTSTREAM_CONTENT_TYPE)] + request_headers(
-        request, START_CALL_ANALYTICS_STREAM_TRANSCRIPTION_HEADERS
-    )
+    return _stream_request_headers(request, START_CALL_ANALYTICS_STREAM_TRANSCRIPTION_HEADERS)
 
 
 def start_medical_scribe_stream_headers(
@@ -250,9 +251,7 @@ def start_medical_scribe_stream_headers(
     :returns: the content type and every option that is set.
     :raises ValidationException: an option has a type no header can carry.
     """
-    return [("content-type", EVENTSTREAM_CONTENT_TYPE)] + request_headers(
-        request, START_MEDICAL_SCRIBE_STREAM_HEADERS
-    )
+    return _stream_request_headers(request, START_MEDICAL_SCRIBE_STREAM_HEADERS)
 
 
 def medical_scribe_stream_path(session_id: str) -> str:
