@@ -41,13 +41,14 @@ from awscrt.http import (
 )
 from awscrt.io import (
     ClientBootstrap,
+    InputStream,
     ClientTlsContext,
     SocketOptions,
     TlsConnectionOptions,
     TlsContextOptions,
 )
 
-from .crt import default_bootstrap
+from .crt import default_bootstrap, keep_thread_state
 from .exceptions import HTTPException, TimeoutException, ValidationException
 
 __all__ = ["Timeouts", "Endpoint", "HTTP2Stream", "open_stream", "tls_context"]
@@ -116,6 +117,21 @@ class Endpoint:
         self.authority: str = (
             parts.netloc.rsplit("@", 1)[-1] if parts.port not in (None, 443) else self.host
         )
+
+
+class _Body(InputStream):
+    """One write's bytes, read by the CRT straight into its frame buffer.
+
+    awscrt reads an :class:`~awscrt.io.InputStream` by calling its
+    ``_read_into_memoryview`` on a CRT thread; binding that name to the
+    buffer's own ``readinto`` makes each read one C call, with no Python
+    frame on the CRT thread.
+    """
+
+    def __init__(self, data: bytes) -> None:
+        buffer = io.BytesIO(data)
+        super().__init__(buffer)  # type: ignore[no-untyped-call]
+        setattr(self, "_read_into_memoryview", buffer.readinto)
 
 
 class _Signal:
@@ -256,12 +272,15 @@ class HTTP2Stream:
             pass
 
     def _on_response(self, http_stream: Any, status_code: int, headers: Any, **kwargs: Any) -> None:
+        keep_thread_state()
         self._threadsafe(self._set_response, status_code, list(headers))
 
     def _on_body(self, http_stream: Any, chunk: bytes, **kwargs: Any) -> None:
+        keep_thread_state()
         self._threadsafe(self._add_chunk, bytes(chunk))
 
     def _on_complete(self, future: "concurrent.futures.Future[Any]") -> None:
+        keep_thread_state()
         error = future.exception()
         self._threadsafe(self._finish, error)
 
@@ -291,6 +310,7 @@ class HTTP2Stream:
 
     def _write_completed(self, future: "concurrent.futures.Future[Any]") -> None:
         # Only registered on the write a waiting writer needs (CRT thread).
+        keep_thread_state()
         self._threadsafe(self._writable.set)
 
     def _reap_writes(self) -> None:
@@ -457,7 +477,7 @@ class HTTP2Stream:
             self._in_flight -= size
             return
         try:
-            future = self._stream.write_data(io.BytesIO(data), end_stream)
+            future = self._stream.write_data(_Body(data), end_stream)
         except (AwsCrtError, RuntimeError) as exc:
             # The stream completed on a CRT thread and the news has not
             # reached this thread yet: the service ended or reset it.
