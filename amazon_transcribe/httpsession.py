@@ -234,6 +234,7 @@ class HTTP2Stream:
         timeouts: Timeouts,
         write_window: int,
         flow_control: bool,
+        read_window: int = DEFAULT_READ_WINDOW,
     ) -> None:
         self._loop = loop
         self._connection = connection
@@ -259,6 +260,7 @@ class HTTP2Stream:
         self._outbox_size = 0
         self._flush_handle: Optional[asyncio.Handle] = None
         self._unacked = 0  # bytes taken by the reader, window not yet reopened
+        self._credit_batch = max(1, read_window // 4)
         self._ended = False  # the response body ended (END_STREAM or error)
         self._error: Optional[HTTPException] = None
         self._closed = False
@@ -391,9 +393,11 @@ class HTTP2Stream:
         if not self._flow_control or self._stream is None or self._ended:
             return
         self._unacked += size
-        # Batch small updates: a WINDOW_UPDATE per tiny message costs more
-        # than it saves; the CRT batches further below its own threshold.
-        if self._unacked >= 16 * 1024 or not self._chunks:
+        # Credit goes back in quarters of the window: each update is a task
+        # handed to a CRT thread (a wake-up there), and a transcript event
+        # is only a few KiB. The service keeps at least three quarters of
+        # the window to send in.
+        if self._unacked >= self._credit_batch:
             increment, self._unacked = self._unacked, 0
             try:
                 self._stream.update_window(increment)
@@ -484,6 +488,10 @@ class HTTP2Stream:
             self._in_flight -= size
             raise _crt_error(exc, "the service ended the HTTP/2 stream") from exc
         self._writes.append((future, size))
+        # Let go of finished writes now, not only when the window fills: a
+        # paced stream would otherwise hold a window's worth of futures,
+        # which the garbage collector then walks again and again.
+        self._reap_writes()
 
     async def drain(self) -> None:
         """Wait until everything handed to :meth:`write` has been written.
@@ -585,7 +593,9 @@ async def open_stream(
     if connection.version is not HttpVersion.Http2:
         connection.close()
         raise HTTPException(f"HTTP/2 could not be negotiated with {endpoint.url}")
-    stream = HTTP2Stream(loop, connection, timeouts, write_window, flow_control=True)
+    stream = HTTP2Stream(
+        loop, connection, timeouts, write_window, flow_control=True, read_window=read_window
+    )
     try:
         stream.start(_lowercase(request))
     except BaseException:
