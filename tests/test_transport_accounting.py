@@ -1,0 +1,86 @@
+"""The transport's bookkeeping of writes and receive credit, with a stand-in
+for awscrt's stream (the real stack is exercised in tests/client)."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from typing import Any, List, Tuple
+
+from amazon_transcribe.httpsession import HTTP2Stream, Timeouts
+
+
+class FakeCrtStream:
+    """Completes each write at once, records window updates."""
+
+    def __init__(self) -> None:
+        self.completion_future: "concurrent.futures.Future[Any]" = concurrent.futures.Future()
+        self.writes: List[Tuple[bytes, bool]] = []
+        self.window_updates: List[int] = []
+
+    def activate(self) -> None:
+        pass
+
+    def write_data(self, body: Any, end_stream: bool = False) -> "concurrent.futures.Future[None]":
+        self.writes.append((body._stream.getvalue(), end_stream))
+        future: "concurrent.futures.Future[None]" = concurrent.futures.Future()
+        future.set_result(None)
+        return future
+
+    def update_window(self, increment: int) -> None:
+        self.window_updates.append(increment)
+
+
+class FakeConnection:
+    def __init__(self) -> None:
+        self.stream = FakeCrtStream()
+
+    def request(self, request: Any, **kwargs: Any) -> FakeCrtStream:
+        return self.stream
+
+    def close(self) -> None:
+        pass
+
+
+def make_stream(read_window: int = 256 * 1024) -> Tuple[HTTP2Stream, FakeCrtStream]:
+    connection = FakeConnection()
+    stream = HTTP2Stream(
+        asyncio.get_running_loop(), connection, Timeouts(),  # type: ignore[arg-type]
+        write_window=64 * 1024, flow_control=True, read_window=read_window,
+    )
+    stream.start(object())  # type: ignore[arg-type]
+    return stream, connection.stream
+
+
+async def test_finished_writes_are_not_kept() -> None:
+    # A paced stream writes far less than its window; the writes it has
+    # finished must still be let go (each holds a future), not kept until
+    # the window fills.
+    stream, crt = make_stream()
+    for n in range(50):
+        stream.write(bytes([n]) * 100)
+        await stream.wait_writable()
+        await asyncio.sleep(0)  # one loop turn: the write is flushed
+    assert len(crt.writes) == 50
+    assert [data for data, _ in crt.writes] == [bytes([n]) * 100 for n in range(50)]
+    assert len(stream._writes) <= 1
+    assert stream.bytes_in_flight == 0
+
+
+async def test_writes_of_one_turn_go_out_as_one() -> None:
+    stream, crt = make_stream()
+    for n in range(5):
+        stream.write(bytes([n]) * 10)
+    await asyncio.sleep(0)
+    assert crt.writes == [(b"".join(bytes([n]) * 10 for n in range(5)), False)]
+    stream.write(b"end", end_stream=True)  # sent at once, not at the end of the turn
+    assert crt.writes[-1] == (b"end", True)
+
+
+async def test_receive_credit_is_returned_in_quarter_window_lumps() -> None:
+    stream, crt = make_stream(read_window=64 * 1024)
+    for _ in range(40):
+        stream.consumed(1000)
+    # 40,000 bytes taken: two lumps of >= 16 KiB went back, the rest waits.
+    assert crt.window_updates == [17_000, 17_000]
+    assert sum(crt.window_updates) + stream._unacked == 40_000
