@@ -44,6 +44,8 @@ __all__ = [
 ]
 
 _E = TypeVar("_E", bound=enum.Enum)
+# Each enumeration's members by wire value (see to_enum).
+_MEMBERS: Dict[Any, Dict[Any, Any]] = {}
 
 
 class _StrEnum(str, enum.Enum):
@@ -62,10 +64,13 @@ def to_enum(cls: Type[_E], value: Optional[str]) -> Union[_E, str, None]:
     """
     if value is None:
         return None
-    try:
-        return cls(value)
-    except ValueError:
-        return value
+    members = _MEMBERS.get(cls)
+    if members is None:
+        # A plain dict lookup: calling the enum class costs several times more,
+        # and every word of every transcript event has an enumerated type.
+        members = _MEMBERS[cls] = {member.value: member for member in cls}
+    member: Optional[_E] = members.get(value)
+    return value if member is None else member
 
 
 class LanguageCode(_StrEnum):
