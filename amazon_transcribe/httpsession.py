@@ -8,8 +8,9 @@ stream completion) is handed to the asyncio loop with
 * The request body is written with awscrt's manual-write HTTP/2 API: an idle
   stream costs no CPU (nothing polls a body stream).
 * Writes are accounted: :meth:`HTTP2Stream.wait_writable` waits while the bytes
-  handed to the CRT and not yet written exceed a bounded window. Writes made
-  in one turn of the event loop reach the CRT as one write.
+  handed to the CRT and not yet written exceed a bounded window. Writes reach
+  the CRT on a shared 5 ms grid of the loop's clock (``FLUSH_GRID``), one
+  CRT write per stream per grid slot.
 * Reads are flow-controlled: the stream's HTTP/2 window is only reopened as
   the consumer takes data, so a slow consumer makes the peer wait instead of
   growing memory. Received data sits in a deque until taken, so a read that is
@@ -27,6 +28,7 @@ import collections
 import concurrent.futures
 import io
 import logging
+import math
 import ssl
 from typing import Any, Deque, List, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
@@ -59,6 +61,12 @@ logger = logging.getLogger("amazon_transcribe.httpsession")
 DEFAULT_WRITE_WINDOW = 256 * 1024
 #: Initial HTTP/2 receive window of a stream; reopened as data is consumed.
 DEFAULT_READ_WINDOW = 256 * 1024
+#: Seconds between the instants at which written data is handed to the CRT.
+#: The grid is shared by every stream of the loop, so the writes of many
+#: paced streams reach the CRT thread together: one wake-up of that thread
+#: and one burst of GIL hand-overs per slot, instead of per write. Audio
+#: waits at most this long; a full window or ``end_stream`` hands over at once.
+FLUSH_GRID = 0.005
 
 
 class Timeouts:
@@ -253,7 +261,7 @@ class HTTP2Stream:
         self._writes: Deque[Tuple["concurrent.futures.Future[Any]", int]] = collections.deque()
         self._writable = _Signal()
         self._in_flight = 0  # handed to the CRT or waiting in the outbox
-        # Bytes written during one turn of the event loop go to the CRT as one
+        # Bytes written before the next grid slot go to the CRT as one
         # write: each CRT write costs a read callback into Python on a CRT
         # thread, which is the dearest part of sending.
         self._outbox: List[bytes] = []
@@ -435,8 +443,9 @@ class HTTP2Stream:
     def write(self, data: bytes, *, end_stream: bool = False) -> None:
         """Queue ``data`` to send, in call order (does not wait).
 
-        Data written in one turn of the event loop goes out as one CRT write
-        at the end of that turn; ``end_stream`` sends everything at once.
+        Data goes out as one CRT write at the next ``FLUSH_GRID`` slot (or
+        as soon as the write window is full); ``end_stream`` sends everything
+        at once.
 
         :param data: the bytes.
         :param end_stream: end the request body after them.
@@ -452,7 +461,8 @@ class HTTP2Stream:
         if end_stream:
             self._flush(end_stream=True)
         elif self._flush_handle is None:
-            self._flush_handle = self._loop.call_soon(self._flush_soon)
+            slot = math.ceil(self._loop.time() / FLUSH_GRID) * FLUSH_GRID
+            self._flush_handle = self._loop.call_at(slot, self._flush_soon)
 
     def _flush_soon(self) -> None:
         self._flush_handle = None

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import math
 from typing import Any, List, Tuple
 
-from amazon_transcribe.httpsession import HTTP2Stream, Timeouts
+from amazon_transcribe.httpsession import FLUSH_GRID, HTTP2Stream, Timeouts
 
 
 class FakeCrtStream:
@@ -17,12 +18,14 @@ class FakeCrtStream:
         self.completion_future: "concurrent.futures.Future[Any]" = concurrent.futures.Future()
         self.writes: List[Tuple[bytes, bool]] = []
         self.window_updates: List[int] = []
+        self.written = asyncio.Event()
 
     def activate(self) -> None:
         pass
 
     def write_data(self, body: Any, end_stream: bool = False) -> "concurrent.futures.Future[None]":
         self.writes.append((body._stream.getvalue(), end_stream))
+        self.written.set()
         future: "concurrent.futures.Future[None]" = concurrent.futures.Future()
         future.set_result(None)
         return future
@@ -58,20 +61,28 @@ async def test_finished_writes_are_not_kept() -> None:
     # the window fills.
     stream, crt = make_stream()
     for n in range(50):
+        crt.written.clear()
         stream.write(bytes([n]) * 100)
         await stream.wait_writable()
-        await asyncio.sleep(0)  # one loop turn: the write is flushed
+        await asyncio.wait_for(crt.written.wait(), 1)  # the next grid slot
     assert len(crt.writes) == 50
     assert [data for data, _ in crt.writes] == [bytes([n]) * 100 for n in range(50)]
     assert len(stream._writes) <= 1
     assert stream.bytes_in_flight == 0
 
 
-async def test_writes_of_one_turn_go_out_as_one() -> None:
+async def test_writes_before_a_grid_slot_go_out_as_one() -> None:
+    loop = asyncio.get_running_loop()
     stream, crt = make_stream()
+    # Start just after a slot, so all five writes fall before the next one.
+    slot = math.floor(loop.time() / FLUSH_GRID) * FLUSH_GRID + FLUSH_GRID
+    at_slot = loop.create_future()
+    loop.call_at(slot, at_slot.set_result, None)
+    await asyncio.wait_for(at_slot, 1)
     for n in range(5):
         stream.write(bytes([n]) * 10)
-    await asyncio.sleep(0)
+    assert crt.writes == []  # held until the slot
+    await asyncio.wait_for(crt.written.wait(), 1)
     assert crt.writes == [(b"".join(bytes([n]) * 10 for n in range(5)), False)]
     stream.write(b"end", end_stream=True)  # sent at once, not at the end of the turn
     assert crt.writes[-1] == (b"end", True)
