@@ -66,9 +66,12 @@ import collections
 import concurrent.futures
 import gc
 import io
+import math
 import time
 from typing import TYPE_CHECKING, Any, Deque, Dict, List, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
+
+from awscrt.io import InputStream
 
 from _emulator import (
     BYTES_PER_SECOND,
@@ -104,6 +107,35 @@ WAIT_TIMEOUT = 60.0
 #: How long after signing the emulator still accepts an event (it allows
 #: +-5 min); runs are refused beyond it, with a margin for setup.
 PRESIGNED_LIFETIME = 270.0
+#: With --tuned: the SDK's two transport measures that any awscrt client
+#: could take (set by main before anything runs).
+TUNED = False
+#: The SDK's hand-over grid (amazon_transcribe.httpsession.FLUSH_GRID).
+FLUSH_GRID = 0.005
+
+
+def body(data: bytes) -> Any:
+    """The stream awscrt reads one write from: a ``BytesIO``, or with
+    --tuned an ``InputStream`` whose read is ``BytesIO.readinto`` itself (no
+    Python frame per read on the CRT thread), as the SDK does."""
+    if not TUNED:
+        return io.BytesIO(data)
+    return _ReadintoBody(data)
+
+
+class _ReadintoBody(InputStream):
+    def __init__(self, data: bytes) -> None:
+        buffer = io.BytesIO(data)
+        super().__init__(buffer)  # type: ignore[no-untyped-call]
+        setattr(self, "_read_into_memoryview", buffer.readinto)
+
+
+def on_crt_thread() -> None:
+    """With --tuned, keep this awscrt thread's Python thread state, as the SDK does."""
+    if TUNED:
+        from amazon_transcribe.crt import keep_thread_state
+
+        keep_thread_state()
 
 
 # ----------------------------------------------------------------- raw stream
@@ -142,10 +174,12 @@ class RawStream:
     def _on_response(
         self, http_stream: Any, status_code: int, headers: Any, **kwargs: Any
     ) -> None:
+        on_crt_thread()
         if status_code >= 200 and not self.response.done():
             self.response.set_result((status_code, list(headers)))
 
     def _on_body(self, http_stream: Any, chunk: Any, **kwargs: Any) -> None:
+        on_crt_thread()
         size = len(chunk)
         self.body_bytes += size
         self.last_chunk = chunk
@@ -347,7 +381,7 @@ async def finish(streams: Sequence[RawStream], errors: List[str]) -> None:
                 f"(after {raw.body_bytes} body bytes): {describe_tail(raw.last_chunk)}"
             )
         try:
-            stream.write_data(io.BytesIO(raw.signer.sign_end()), True)
+            stream.write_data(body(raw.signer.sign_end()), True)
         except Exception as exc:
             errors.append(f"stream {k}: end frame: {type(exc).__name__}: {exc}")
         completions.append(asyncio.wrap_future(stream.completion_future))
@@ -427,6 +461,25 @@ async def run_concurrent(
             window_ended.set_result(None)
 
     lags, warm_lags, durations = result.lags, result.warm_lags, result.write_durations
+    # --tuned: events wait for the next slot of a shared grid, then each
+    # stream's waiting events go to awscrt as one write, as in the SDK.
+    waiting: Dict[RawStream, List[bytes]] = {}
+    grid: List[Optional[asyncio.TimerHandle]] = [None]
+
+    def flush_grid() -> None:
+        grid[0] = None
+        for each, parts in waiting.items():
+            try:
+                each.writes[-1:] = [each.http_stream.write_data(body(b"".join(parts)))]
+            except Exception as exc:  # reported, the other streams go on
+                result.errors.append(f"write: {type(exc).__name__}: {exc}")
+        waiting.clear()
+
+    def hand_over(raw: RawStream, event: bytes) -> None:
+        waiting.setdefault(raw, []).append(event)
+        if grid[0] is None:
+            slot = math.ceil(loop.time() / FLUSH_GRID) * FLUSH_GRID
+            grid[0] = loop.call_at(slot, flush_grid)
 
     async def send_all(k: int, raw: RawStream, begin: float) -> None:
         base = begin + (0.0 if args.aligned else k * interval / len(streams))
@@ -440,7 +493,10 @@ async def run_concurrent(
                 if delay > 0:
                     await sleep(delay)
                 woke = now()
-                last = write(io.BytesIO(event))
+                if TUNED:
+                    hand_over(raw, event)
+                else:
+                    last = write(body(event))
                 if i >= n_warm:
                     lags.append(woke - when)
                     durations.append(now() - woke)
@@ -468,6 +524,9 @@ async def run_concurrent(
             result.errors.append("a sender did not finish in time")
         await asyncio.wait_for(window_ended, max(0.0, measure_to - loop.time()) + WAIT_TIMEOUT)
     finally:
+        if grid[0] is not None:
+            grid[0].cancel()
+            flush_grid()
         await finish(streams, result.errors)
     result.body_bytes = sum(raw.body_bytes for raw in streams)
     result.cpu = CpuDelta.between(cpu_at["start"], cpu_at["end"])
@@ -509,7 +568,7 @@ def report_concurrent(args: argparse.Namespace, r: PacedFloor) -> None:
     ]
     print_table(
         f"floor: {args.streams} concurrent real-time streams, raw awscrt, no SDK "
-        f"({'aligned' if args.aligned else 'spread'})"
+        f"({'aligned' if args.aligned else 'spread'}{', tuned' if TUNED else ''})"
         f"{' - ERRORS, see below' if r.errors else ''}",
         rows,
     )
@@ -582,12 +641,12 @@ async def send_unpaced(raw: RawStream, coalesce: bool, result: UnpacedFloor) -> 
                     size += len(events[j])
                     j += 1
                 data = events[i] if j == i + 1 else b"".join(events[i:j])
-                writes.append((write(io.BytesIO(data)), size))
+                writes.append((write(body(data)), size))
                 in_flight += size
                 i = j
             else:
                 event = events[i]
-                writes.append((write(io.BytesIO(event)), len(event)))
+                writes.append((write(body(event)), len(event)))
                 in_flight += len(event)
                 i += 1
             result.write_calls += 1
@@ -699,7 +758,7 @@ def report_unpaced(args: argparse.Namespace, r: UnpacedFloor) -> None:
     )
     print_table(
         f"floor: {args.audio_seconds:g} s of audio unpaced, one stream, raw awscrt, no SDK, "
-        f"{variant}{' - ERRORS, see below' if r.errors else ''}",
+        f"{variant}{', tuned' if TUNED else ''}{' - ERRORS, see below' if r.errors else ''}",
         rows,
     )
 
@@ -718,6 +777,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         "--mode", choices=("concurrent", "unpaced", "both"), default="both",
         help="which run(s); both: concurrent, then unpaced (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--tuned", action="store_true",
+        help="also take the SDK's transport measures any awscrt client could take: "
+        "keep the awscrt threads' Python thread states, read bodies with "
+        "BytesIO.readinto, and (concurrent mode) hand writes over on a shared 5 ms grid",
     )
     group = parser.add_argument_group("concurrent mode")
     group.add_argument(
@@ -773,7 +838,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
+    global TUNED
     args = parse_args(argv)
+    TUNED = args.tuned
     for line in environment_lines():
         print(line)
     ok, detail = check_process_time_counts_threads()
