@@ -19,12 +19,14 @@ class FakeCrtStream:
         self.writes: List[Tuple[bytes, bool]] = []
         self.window_updates: List[int] = []
         self.written = asyncio.Event()
+        self.written_at: List[float] = []
 
     def activate(self) -> None:
         pass
 
     def write_data(self, body: Any, end_stream: bool = False) -> "concurrent.futures.Future[None]":
         self.writes.append((body._stream.getvalue(), end_stream))
+        self.written_at.append(asyncio.get_running_loop().time())
         self.written.set()
         future: "concurrent.futures.Future[None]" = concurrent.futures.Future()
         future.set_result(None)
@@ -95,3 +97,22 @@ async def test_receive_credit_is_returned_in_quarter_window_lumps() -> None:
     # 40,000 bytes taken: two lumps of >= 16 KiB went back, the rest waits.
     assert crt.window_updates == [17_000, 17_000]
     assert sum(crt.window_updates) + stream._unacked == 40_000
+
+
+async def test_streams_of_one_loop_share_the_grid_slot() -> None:
+    # Streams written at different moments within a slot go out together,
+    # in one callback, so the CRT thread gets them in one burst.
+    loop = asyncio.get_running_loop()
+    pairs = [make_stream() for _ in range(3)]
+    slot = math.floor(loop.time() / FLUSH_GRID) * FLUSH_GRID + FLUSH_GRID
+    at_slot = loop.create_future()
+    loop.call_at(slot, at_slot.set_result, None)
+    await asyncio.wait_for(at_slot, 1)
+    for n, (stream, _) in enumerate(pairs):
+        stream.write(bytes([n]) * 10)
+        await asyncio.sleep(0)  # a later turn of the loop, same slot
+    await asyncio.wait_for(asyncio.gather(*(crt.written.wait() for _, crt in pairs)), 1)
+    times = [crt.written_at[0] for _, crt in pairs]
+    # One callback: microseconds apart (another slot would be 5 ms later).
+    assert max(times) - min(times) < FLUSH_GRID / 5
+    assert [crt.writes for _, crt in pairs] == [[(bytes([n]) * 10, False)] for n in range(3)]
