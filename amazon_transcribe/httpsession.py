@@ -43,8 +43,8 @@ from awscrt.http import (
 )
 from awscrt.io import (
     ClientBootstrap,
-    InputStream,
     ClientTlsContext,
+    InputStream,
     SocketOptions,
     TlsConnectionOptions,
     TlsContextOptions,

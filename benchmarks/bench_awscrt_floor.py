@@ -69,9 +69,8 @@ import io
 import math
 import time
 from typing import TYPE_CHECKING, Any, Deque, Dict, List, Optional, Sequence, Tuple
-from urllib.parse import urlsplit
 
-from awscrt.io import InputStream
+from amazon_transcribe.httpsession import FLUSH_GRID, _Body
 
 from _emulator import (
     BYTES_PER_SECOND,
@@ -110,8 +109,6 @@ PRESIGNED_LIFETIME = 270.0
 #: With --tuned: the SDK's two transport measures that any awscrt client
 #: could take (set by main before anything runs).
 TUNED = False
-#: The SDK's hand-over grid (amazon_transcribe.httpsession.FLUSH_GRID).
-FLUSH_GRID = 0.005
 
 
 def body(data: bytes) -> Any:
@@ -120,14 +117,7 @@ def body(data: bytes) -> Any:
     Python frame per read on the CRT thread), as the SDK does."""
     if not TUNED:
         return io.BytesIO(data)
-    return _ReadintoBody(data)
-
-
-class _ReadintoBody(InputStream):
-    def __init__(self, data: bytes) -> None:
-        buffer = io.BytesIO(data)
-        super().__init__(buffer)  # type: ignore[no-untyped-call]
-        setattr(self, "_read_into_memoryview", buffer.readinto)
+    return _Body(data)
 
 
 def on_crt_thread() -> None:
@@ -216,22 +206,19 @@ class Setup:
     """What every connection shares: endpoint, TLS, bootstrap, credentials, request headers."""
 
     def __init__(self, env: Dict[str, str]) -> None:
-        from awscrt.io import ClientBootstrap, ClientTlsContext, TlsContextOptions
+        from awscrt.io import ClientBootstrap, ClientTlsContext
 
         from amazon_transcribe.auth import Credentials
         from amazon_transcribe.endpoints import signing_region
+        from amazon_transcribe.httpsession import Endpoint, tls_context
         from amazon_transcribe.serialize import start_stream_transcription_headers
         from amazon_transcribe.shapes import StartStreamTranscriptionRequest
 
-        url = urlsplit(env["AWS_ENDPOINT_URL_TRANSCRIBE_STREAMING"])
-        assert url.hostname is not None
-        self.host: str = url.hostname
-        self.port: int = url.port or 443
-        # The signed host header names the port when it is not the default.
-        self.authority = url.netloc if url.port not in (None, 443) else self.host
-        options = TlsContextOptions()
-        options.override_default_trust_store_from_path(None, env["AWS_CA_BUNDLE"])
-        self.tls: "ClientTlsContext" = ClientTlsContext(options)
+        endpoint = Endpoint(env["AWS_ENDPOINT_URL_TRANSCRIBE_STREAMING"])
+        self.host: str = endpoint.host
+        self.port: int = endpoint.port
+        self.authority = endpoint.authority
+        self.tls: "ClientTlsContext" = tls_context(env["AWS_CA_BUNDLE"])
         self.bootstrap: "ClientBootstrap" = ClientBootstrap.get_or_create_static_default()
         self.credentials: "Credentials" = Credentials(
             env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]
