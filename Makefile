@@ -3,15 +3,18 @@
 #   make demo  creates .venv, installs the package with the emulator extra and
 #              transcribes a recording through the SDK and the local emulator.
 #   make test  creates .venv, installs the package with its dev and emulator
-#              extras, type-checks the package, runs the whole test suite and
-#              builds the docs with warnings as errors.
+#              extras and (npm ci) the AWS SDK for JavaScript the
+#              interoperability tests drive, type-checks the package, runs the
+#              whole test suite and builds the docs with warnings as errors.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install typecheck unit docs bench clean
+JS_DIR := tests/js
 
-test: install typecheck unit docs
+.PHONY: demo test install js typecheck unit docs bench clean
+
+test: install js typecheck unit docs
 
 install: $(VENV)/.installed
 
@@ -30,6 +33,18 @@ $(VENV)/.installed: setup.cfg setup.py pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,emulator]'
 	touch $@
 
+# The JavaScript interoperability tests (tests/emulator/test_js_interop.py)
+# drive the official AWS SDK for JavaScript, pinned by package-lock.json.
+js: $(JS_DIR)/node_modules/.installed
+
+$(JS_DIR)/node_modules/.installed: $(JS_DIR)/package.json $(JS_DIR)/package-lock.json
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \
+	  echo "make test needs Node.js 18+ and npm for the JavaScript interoperability tests:" >&2; \
+	  echo "  install them (Debian: apt-get install nodejs npm) and run make test again" >&2; \
+	  exit 1; }
+	cd $(JS_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 typecheck: install
 	$(BIN)/mypy
 
@@ -46,4 +61,4 @@ bench: install
 	$(BIN)/python benchmarks/bench_client_unpaced.py
 
 clean:
-	rm -rf $(VENV) docs/_build .mypy_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) docs/_build .mypy_cache .pytest_cache .hypothesis $(JS_DIR)/node_modules

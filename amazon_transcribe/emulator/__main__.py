@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import List, Optional, Sequence
 
 from .app import DEFAULT_CREDENTIALS, DEFAULT_REGION, TranscribeEmulator, make_engine
+from .connection import IDLE_CONNECTION_TIMEOUT, PREFACE_TIMEOUT
+from .server import HANDSHAKE_TIMEOUT
 from .faults import FAULT_KINDS, FaultSpecError, Faults, parse_fault_spec
 
 __all__ = ["build_parser", "main"]
@@ -93,11 +95,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--engine",
         choices=("scripted", "sphinx"),
-        default="scripted",
+        default=None,
         help=(
-            "recognition engine: 'scripted' (deterministic results from a script) or "
-            "'sphinx' (offline English speech recognition with PocketSphinx) "
-            "(default: %(default)s)"
+            "recognition engine: 'sphinx' transcribes the speech it is sent (offline "
+            "English recognition with PocketSphinx, installed with the emulator extra); "
+            "'scripted' answers with deterministic results from --script (or a fixed "
+            "greeting), for tests that need exact output "
+            "(default: 'sphinx', so that speech gets a transcript; 'scripted' when "
+            "--script is given. The Python API TranscribeEmulator and the pytest fixture "
+            "default to 'scripted', whose output tests can predict)"
         ),
     )
     parser.add_argument(
@@ -157,6 +163,30 @@ def build_parser() -> argparse.ArgumentParser:
             "concurrent streams the engine serves (sphinx: decoders); one more gets "
             "LimitExceededException, as at the service's quota (default: sphinx 4, "
             "scripted no limit)"
+        ),
+    )
+    parser.add_argument(
+        "--handshake-timeout",
+        type=_positive_float,
+        default=HANDSHAKE_TIMEOUT,
+        metavar="S",
+        help="seconds a client has to complete the TLS handshake (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--preface-timeout",
+        type=_positive_float,
+        default=PREFACE_TIMEOUT,
+        metavar="S",
+        help="seconds a client has, after TLS, to send the HTTP/2 preface (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--idle-connection-timeout",
+        type=_positive_float,
+        default=IDLE_CONNECTION_TIMEOUT,
+        metavar="S",
+        help=(
+            "seconds a connection may stay open with no stream before it gets GOAWAY "
+            "(default: %(default)s)"
         ),
     )
     parser.add_argument(
@@ -227,7 +257,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             parser.error(f"--fault {exc}")
         faults.add(fault, session_id=session_id, times=times)
     try:
-        engine = make_engine(args.engine, script=args.script, max_sessions=args.max_sessions)
+        engine_name = args.engine or ("scripted" if args.script is not None else "sphinx")
+        engine = make_engine(engine_name, script=args.script, max_sessions=args.max_sessions)
     except ImportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -244,6 +275,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         max_duration=args.max_duration,
         faults=faults,
         region=args.region,
+        handshake_timeout=args.handshake_timeout,
+        preface_timeout=args.preface_timeout,
+        idle_connection_timeout=args.idle_connection_timeout,
     )
     try:
         asyncio.run(_serve(emulator))

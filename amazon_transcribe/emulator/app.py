@@ -28,7 +28,8 @@ from .engine import Engine
 from .faults import Faults
 from .handler import ServiceContext
 from .records import StreamRecords
-from .server import EmulatorServer
+from .connection import IDLE_CONNECTION_TIMEOUT, PREFACE_TIMEOUT
+from .server import HANDSHAKE_TIMEOUT, EmulatorServer
 from .sigv4 import Clock, RequestVerifier
 
 __all__ = [
@@ -127,6 +128,12 @@ class TranscribeEmulator:
     :param max_workers: threads for blocking engine calls.
     :param clock: the clock request and event signatures are checked against
         (±5 minutes); the system clock by default. Tests inject one.
+    :param handshake_timeout: seconds a client has to complete the TLS
+        handshake before the TCP connection is closed.
+    :param preface_timeout: seconds a client has, once TLS is up, to send
+        the HTTP/2 connection preface.
+    :param idle_connection_timeout: seconds a connection may stay open with
+        no stream before it gets ``GOAWAY`` and is closed.
     :raises ValueError: no credentials, or non-positive timeouts.
     """
 
@@ -145,12 +152,28 @@ class TranscribeEmulator:
         region: str = DEFAULT_REGION,
         max_workers: Optional[int] = None,
         clock: Optional[Clock] = None,
+        handshake_timeout: float = HANDSHAKE_TIMEOUT,
+        preface_timeout: float = PREFACE_TIMEOUT,
+        idle_connection_timeout: float = IDLE_CONNECTION_TIMEOUT,
     ) -> None:
         table = dict(DEFAULT_CREDENTIALS if credentials is None else credentials)
         if not table:
             raise ValueError("give at least one credential pair")
-        if idle_timeout <= 0 or max_duration <= 0:
-            raise ValueError("idle_timeout and max_duration must be positive")
+        timeouts = {
+            "idle_timeout": idle_timeout,
+            "max_duration": max_duration,
+            "handshake_timeout": handshake_timeout,
+            "preface_timeout": preface_timeout,
+            "idle_connection_timeout": idle_connection_timeout,
+        }
+        for name, value in timeouts.items():
+            if not value > 0:
+                raise ValueError(f"{name} must be positive, not {value!r}")
+        self._connection_timeouts = {
+            "handshake_timeout": handshake_timeout,
+            "preface_timeout": preface_timeout,
+            "idle_connection_timeout": idle_connection_timeout,
+        }
         self._host = host
         self._port = port
         self._engine_spec = engine
@@ -203,7 +226,9 @@ class TranscribeEmulator:
             idle_timeout=self._idle_timeout,
             max_duration=self._max_duration,
         )
-        server = EmulatorServer(context, ssl_context, host=self._host, port=self._port)
+        server = EmulatorServer(
+            context, ssl_context, host=self._host, port=self._port, **self._connection_timeouts
+        )
         try:
             await server.start()
         except BaseException:

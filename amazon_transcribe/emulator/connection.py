@@ -18,6 +18,25 @@ Flow control in both directions:
   windows allow and otherwise waits for its ``WINDOW_UPDATE`` (and for the
   transport to drain when the socket is slow); it never spins.
 
+Where a real peer can break ``h2``'s connection state machine, the
+connection reads the client's frame headers itself before ``h2`` sees the
+bytes (:class:`_FrameGuard`):
+
+* a client ``GOAWAY`` with ``NO_ERROR`` (the AWS SDK for JavaScript sends
+  one right after the response headers and keeps streaming) is taken here,
+  not by ``h2``, which would close the whole connection: the open streams
+  go on to their end (RFC 9113 section 6.8), new ones are refused and the
+  connection closes after its last stream;
+* a frame longer than the ``SETTINGS_MAX_FRAME_SIZE`` we advertised gets
+  ``GOAWAY(FRAME_SIZE_ERROR)`` as soon as its 9-byte header arrives, where
+  ``h2`` would first buffer the whole declared length;
+* floods of frames that cost us work or output (``PING``, ``SETTINGS``,
+  ``RST_STREAM``, ``PRIORITY``, empty ``DATA``) get
+  ``GOAWAY(ENHANCE_YOUR_CALM)``.
+
+Timers bound how long a connection may wait for the client's preface and
+how long it may sit with no stream open.
+
 This module knows HTTP/2, not Transcribe: it must not import the handler,
 the operations or the engines.
 """
@@ -29,6 +48,7 @@ import collections
 import logging
 import socket
 import struct
+import time
 from typing import Callable, Deque, Dict, List, Optional, Sequence, Tuple
 
 import h2.config
@@ -58,6 +78,22 @@ MAX_CONCURRENT_STREAMS = 128
 CONNECTION_WINDOW = STREAM_WINDOW * MAX_CONCURRENT_STREAMS
 #: How long a graceful close may wait before the transport is aborted.
 CLOSE_TIMEOUT = 2.0
+#: Seconds a connection may take to send the HTTP/2 preface once TLS is up.
+PREFACE_TIMEOUT = 5.0
+#: Seconds a connection may stay open with no stream before it is closed
+#: (``GOAWAY(NO_ERROR)``), like a load balancer's idle timeout.
+IDLE_CONNECTION_TIMEOUT = 60.0
+#: Control frames (PING, SETTINGS, RST_STREAM, PRIORITY, empty DATA) a
+#: client may send in a burst, and per second after it; more is a flood.
+CONTROL_FRAME_BURST = 200
+CONTROL_FRAME_RATE = 100.0
+
+# HTTP/2 frame types and error codes (RFC 9113) the guard needs.
+_DATA, _PRIORITY, _RST_STREAM, _SETTINGS, _PING, _GOAWAY = 0x0, 0x2, 0x3, 0x4, 0x6, 0x7
+_CONTROL_TYPES = frozenset({_PRIORITY, _RST_STREAM, _SETTINGS, _PING})
+_FRAME_HEADER = 9
+NO_ERROR, PROTOCOL_ERROR, REFUSED_STREAM = 0x0, 0x1, 0x7
+FRAME_SIZE_ERROR, ENHANCE_YOUR_CALM = 0x6, 0xB
 
 _PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 _DEFAULT_WINDOW = 65535
@@ -87,6 +123,154 @@ def _expire(waiter: "asyncio.Future[bool]") -> None:
 
 def _text(value: object) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, (bytes, bytearray)) else str(value)
+
+
+class _FrameGuard:
+    """Reads the client's frame headers ahead of ``h2`` (see the module docstring).
+
+    It sees every byte after the connection preface, keeps a frame header
+    that arrives in pieces until it is whole, lets every frame but
+    ``GOAWAY`` through untouched, and collects ``GOAWAY`` frames for the
+    connection instead. It costs a few operations per frame, not per byte.
+
+    :param max_frame_size: the ``SETTINGS_MAX_FRAME_SIZE`` we advertised.
+    :param clock: monotonic seconds, for the control-frame budget.
+    """
+
+    #: Compressed bytes one header block (HEADERS and its CONTINUATIONs) may
+    #: take: twice the header list size we advertise, which compression
+    #: never exceeds for a real request.
+    MAX_HEADER_BLOCK = 128 * 1024
+
+    def __init__(self, max_frame_size: int, clock: Callable[[], float]) -> None:
+        self._max_frame_size = max_frame_size
+        self._clock = clock
+        self._preface_left = len(_PREFACE)
+        self._partial = b""
+        self._payload_left = 0
+        self._goaway: Optional[bytearray] = None
+        self._header_block = -1  # bytes of an unfinished header block; -1 when none
+        self._tokens = float(CONTROL_FRAME_BURST)
+        self._refilled = clock()
+        self._last_stream_id = 0
+        #: The error code of the client's first ``GOAWAY`` (a later one with an
+        #: error replaces ``NO_ERROR``), or ``None``.
+        self.peer_goaway: Optional[int] = None
+        #: The highest stream the client had opened when its ``GOAWAY`` came.
+        self.last_stream_at_goaway = 0
+        #: ``(error code, reason)`` once the client broke a rule; nothing more
+        #: is let through after that.
+        self.violation: Optional[Tuple[int, str]] = None
+
+    def feed(self, data: bytes) -> bytes:
+        """Take received bytes.
+
+        :param data: bytes from the peer, preface included.
+        :returns: the bytes ``h2`` should see (possibly none).
+        """
+        if self.violation is not None:
+            return b""
+        if self._partial:
+            data = self._partial + data
+            self._partial = b""
+        size = len(data)
+        pos = 0
+        keep = 0  # start of the bytes not yet taken into ``pieces``
+        pieces: List[bytes] = []
+        if self._preface_left:
+            pos = min(self._preface_left, size)
+            self._preface_left -= pos
+        elif self._payload_left:
+            pos = min(self._payload_left, size)
+            self._payload_left -= pos
+            if self._goaway is not None:
+                self._goaway += data[:pos]
+                keep = pos
+                if not self._payload_left:
+                    self._goaway_received()
+        while pos < size:
+            if size - pos < _FRAME_HEADER:
+                pieces.append(data[keep:pos])
+                self._partial = data[pos:]
+                keep = size
+                break
+            length = int.from_bytes(data[pos : pos + 3], "big")
+            frame_type = data[pos + 3]
+            flags = data[pos + 4]
+            if length > self._max_frame_size:
+                self.violation = (
+                    FRAME_SIZE_ERROR,
+                    f"a frame of type {frame_type} declares {length} bytes, over the "
+                    f"{self._max_frame_size} advertised",
+                )
+                return b""
+            if frame_type in _CONTROL_TYPES or (
+                frame_type == _DATA and length == 0 and not flags & 0x1
+            ):
+                if not self._spend():
+                    return b""
+            elif frame_type == 0x1 or frame_type == 0x9:  # HEADERS, CONTINUATION
+                if not self._header_frame(frame_type, length, flags, data, pos):
+                    return b""
+            end = pos + _FRAME_HEADER + length
+            if frame_type == _GOAWAY:
+                pieces.append(data[keep:pos])
+                keep = min(end, size)
+                self._goaway = bytearray(data[pos:keep])
+                self._payload_left = end - keep
+                if not self._payload_left:
+                    self._goaway_received()
+            else:
+                self._payload_left = max(0, end - size)
+            pos = end
+        if not pieces and keep == 0:
+            return data
+        if keep < size:
+            pieces.append(data[keep:])
+        return b"".join(pieces)
+
+    def _spend(self) -> bool:
+        now = self._clock()
+        self._tokens = min(
+            float(CONTROL_FRAME_BURST), self._tokens + (now - self._refilled) * CONTROL_FRAME_RATE
+        )
+        self._refilled = now
+        self._tokens -= 1.0
+        if self._tokens < 0:
+            self.violation = (ENHANCE_YOUR_CALM, "a flood of control frames")
+            return False
+        return True
+
+    def _header_frame(self, frame_type: int, length: int, flags: int, data: bytes, pos: int) -> bool:
+        if frame_type == 0x1:
+            stream_id = int.from_bytes(data[pos + 5 : pos + 9], "big") & 0x7FFFFFFF
+            if self.peer_goaway is None:
+                self._last_stream_id = max(self._last_stream_id, stream_id)
+            self._header_block = length
+        elif self._header_block >= 0:
+            self._header_block += length
+        if self._header_block > self.MAX_HEADER_BLOCK:
+            self.violation = (ENHANCE_YOUR_CALM, "a header block without end")
+            return False
+        if flags & 0x4:  # END_HEADERS
+            self._header_block = -1
+        return True
+
+    def _goaway_received(self) -> None:
+        frame = bytes(self._goaway or b"")
+        self._goaway = None
+        payload = frame[_FRAME_HEADER:]
+        if int.from_bytes(frame[5:9], "big") & 0x7FFFFFFF:
+            self.violation = (PROTOCOL_ERROR, "GOAWAY on a stream")
+            return
+        if len(payload) < 8:
+            self.violation = (FRAME_SIZE_ERROR, "GOAWAY shorter than 8 bytes")
+            return
+        code = int.from_bytes(payload[4:8], "big")
+        if self.peer_goaway is None:
+            self.last_stream_at_goaway = self._last_stream_id
+        if self.peer_goaway is None or (self.peer_goaway == NO_ERROR and code != NO_ERROR):
+            self.peer_goaway = code
 
 
 class StreamChannel:
@@ -409,6 +593,13 @@ class H2ServerConnection(asyncio.Protocol):
         request stream; it must start the stream's handler and return.
     :param on_closed: called once when the connection is gone.
     :param initial_window: the ``SETTINGS_INITIAL_WINDOW_SIZE`` to announce.
+    :param preface_timeout: seconds the client has, once the connection is
+        made (TLS up), to send the HTTP/2 connection preface.
+    :param idle_timeout: seconds the connection may stay open with no
+        stream; then it gets ``GOAWAY(NO_ERROR)`` and is closed.
+    :param on_made: called once when the transport is up (TLS done); a
+        connection whose handshake fails is never made, so it is only
+        counted from here on.
     """
 
     def __init__(
@@ -418,6 +609,9 @@ class H2ServerConnection(asyncio.Protocol):
         on_request: RequestCallback,
         on_closed: Callable[["H2ServerConnection"], None],
         initial_window: int = STREAM_WINDOW,
+        preface_timeout: float = PREFACE_TIMEOUT,
+        idle_timeout: float = IDLE_CONNECTION_TIMEOUT,
+        on_made: Optional[Callable[["H2ServerConnection"], None]] = None,
     ) -> None:
         #: The emulator's number for this connection.
         self.connection_id = connection_id
@@ -439,8 +633,17 @@ class H2ServerConnection(asyncio.Protocol):
         self._closed = False
         self._close_reason = "client-closed"
         self._preface_checked = False
+        self._preface_seen = b""
         self._h2_started = False
         self._lost: Optional["asyncio.Future[None]"] = None
+        self._on_made = on_made
+        self._preface_timeout = preface_timeout
+        self._idle_timeout = idle_timeout
+        self._preface_timer: Optional[asyncio.TimerHandle] = None
+        self._idle_timer: Optional[asyncio.TimerHandle] = None
+        self._guard = _FrameGuard(self.h2.local_settings.max_frame_size, time.monotonic)
+        # The client sent GOAWAY(NO_ERROR): finish its open streams, then close.
+        self._draining = False
 
     # -- asyncio.Protocol ---------------------------------------------------
 
@@ -451,7 +654,11 @@ class H2ServerConnection(asyncio.Protocol):
         """
         assert isinstance(transport, asyncio.Transport)
         self._transport = transport
-        self._lost = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        self._lost = loop.create_future()
+        self._preface_timer = loop.call_later(self._preface_timeout, self._preface_expired)
+        if self._on_made is not None:
+            self._on_made(self)
         _log.debug(
             "connection %d from %s", self.connection_id, transport.get_extra_info("peername")
         )
@@ -493,18 +700,83 @@ class H2ServerConnection(asyncio.Protocol):
         if not self._preface_checked:
             if not self._check_preface(data):
                 return
+            if self._preface_checked:
+                self._preface_received()
             if not self._h2_started:
                 self._start_h2()
-        try:
-            events = self.h2.receive_data(data)
-        except h2.exceptions.ProtocolError as exc:
-            _log.warning("connection %d: HTTP/2 protocol error: %s", self.connection_id, exc)
-            self.flush()  # h2 has queued a GOAWAY naming the error
+        data = self._guard.feed(data)
+        if data:
+            try:
+                events = self.h2.receive_data(data)
+            except h2.exceptions.ProtocolError as exc:
+                _log.warning("connection %d: HTTP/2 protocol error: %s", self.connection_id, exc)
+                self.flush()  # h2 has queued a GOAWAY naming the error
+                self._shutdown("client-closed", abort=False)
+                return
+            for event in events:
+                self._dispatch(event)
+        violation = self._guard.violation
+        if violation is not None:
+            _log.warning("connection %d: %s; GOAWAY", self.connection_id, violation[1])
+            self.goaway(violation[0], "client-closed")
+            return
+        if self._guard.peer_goaway is not None and not self._draining:
+            self._peer_goaway(self._guard.peer_goaway)
+        self.flush()
+
+    def _peer_goaway(self, error_code: int) -> None:
+        if error_code != NO_ERROR:
+            # A GOAWAY with an error ends the connection (RFC 9113 section 5.4.1).
+            _log.debug("connection %d: client GOAWAY, error %d", self.connection_id, error_code)
             self._shutdown("client-closed", abort=False)
             return
-        for event in events:
-            self._dispatch(event)
-        self.flush()
+        _log.debug(
+            "connection %d: client GOAWAY; finishing %d open streams",
+            self.connection_id,
+            len(self._channels),
+        )
+        self._draining = True
+        if not self._channels:
+            self.goaway(NO_ERROR, "client-closed")
+
+    def _preface_received(self) -> None:
+        if self._preface_timer is not None:
+            self._preface_timer.cancel()
+            self._preface_timer = None
+        self._arm_idle_timer()
+
+    def _preface_expired(self) -> None:
+        self._preface_timer = None
+        if self._closed or self._preface_checked:
+            return
+        _log.info(
+            "connection %d: no HTTP/2 preface within %.3g s; closed",
+            self.connection_id,
+            self._preface_timeout,
+        )
+        self._shutdown("client-closed", abort=False)
+
+    def _arm_idle_timer(self) -> None:
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+        self._idle_timer = asyncio.get_running_loop().call_later(
+            self._idle_timeout, self._idle_expired
+        )
+
+    def _idle_expired(self) -> None:
+        self._idle_timer = None
+        if self._closed or self._channels:
+            return
+        _log.debug(
+            "connection %d: no stream for %.3g s; GOAWAY", self.connection_id, self._idle_timeout
+        )
+        self.goaway(NO_ERROR, "client-closed")
+
+    def _cancel_timers(self) -> None:
+        for timer in (self._preface_timer, self._idle_timer):
+            if timer is not None:
+                timer.cancel()
+        self._preface_timer = self._idle_timer = None
 
     def eof_received(self) -> Optional[bool]:
         """The peer closed its side: close ours too.
@@ -522,6 +794,7 @@ class H2ServerConnection(asyncio.Protocol):
             _log.debug("connection %d lost: %s", self.connection_id, exc)
         self._closed = True
         self._writable = True
+        self._cancel_timers()
         for channel in list(self._channels.values()):
             channel._on_gone(self._close_reason)
         if self._lost is not None and not self._lost.done():
@@ -572,6 +845,13 @@ class H2ServerConnection(asyncio.Protocol):
 
     def _forget(self, stream_id: int) -> None:
         self._channels.pop(stream_id, None)
+        if self._channels or self._closed:
+            return
+        if self._draining:
+            # The client said GOAWAY and its last stream is done.
+            self.goaway(NO_ERROR, "client-closed")
+        else:
+            self._arm_idle_timer()
 
     def goaway(self, error_code: int, reason: str) -> None:
         """Send ``GOAWAY`` and close the connection (after sending it).
@@ -623,6 +903,7 @@ class H2ServerConnection(asyncio.Protocol):
     def _shutdown(self, reason: str, *, abort: bool) -> None:
         self._close_reason = reason
         self._closed = True
+        self._cancel_timers()
         for channel in list(self._channels.values()):
             channel._on_gone(reason)
         if self._transport is not None:
@@ -636,9 +917,11 @@ class H2ServerConnection(asyncio.Protocol):
     def _check_preface(self, data: bytes) -> bool:
         # An HTTP/1.1 client (no ALPN, or curl without --http2) gets a
         # readable answer instead of a bare GOAWAY.
-        probe = data[: len(_PREFACE)]
-        if _PREFACE.startswith(probe):
-            if len(probe) == len(_PREFACE):
+        # The preface may arrive in pieces: compare what has come so far.
+        seen = self._preface_seen + data[: len(_PREFACE) - len(self._preface_seen)]
+        if _PREFACE.startswith(seen):
+            self._preface_seen = seen
+            if len(seen) == len(_PREFACE):
                 self._preface_checked = True
             return True
         body = (
@@ -689,20 +972,25 @@ class H2ServerConnection(asyncio.Protocol):
             for channel in list(self._channels.values()):
                 channel.wake()
         elif isinstance(event, h2.events.ConnectionTerminated):
-            # The client sent GOAWAY; h2 allows nothing more on the connection.
-            _log.debug(
-                "connection %d: client GOAWAY (error code %s)",
-                self.connection_id,
-                event.error_code,
-            )
+            # The guard takes every GOAWAY before h2 sees it; kept for safety.
             self.flush()
             self._shutdown("client-closed", abort=False)
 
     def _new_request(self, event: h2.events.RequestReceived) -> None:
         stream_id = event.stream_id or 0
+        if self._guard.peer_goaway is not None and stream_id > self._guard.last_stream_at_goaway:
+            # Opened after the client's own GOAWAY: refused, safe to retry.
+            try:
+                self.h2.reset_stream(stream_id, REFUSED_STREAM)
+            except (h2.exceptions.StreamClosedError, h2.exceptions.ProtocolError):
+                pass
+            return
         headers = [(_text(name), _text(value)) for name, value in (event.headers or [])]
         channel = StreamChannel(self, stream_id)
         self._channels[stream_id] = channel
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+            self._idle_timer = None
         try:
             self._on_request(channel, headers)
         except Exception:

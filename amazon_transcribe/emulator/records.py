@@ -22,7 +22,8 @@ End reasons (:attr:`StreamRecord.end_reason`):
 ``reset``
     the client reset the HTTP/2 stream (``RST_STREAM``);
 ``client-closed``
-    the client's connection closed or sent ``GOAWAY``;
+    the client's connection closed, or the client sent ``GOAWAY`` with an
+    error code (after a ``GOAWAY(NO_ERROR)`` open streams go on to their end);
 ``fault:<kind>``
     an injected fault ended it (``fault:reset``, ``fault:rst-stream``,
     ``fault:goaway``);

@@ -18,7 +18,13 @@ import logging
 import ssl
 from typing import List, Optional, Set, Tuple
 
-from .connection import STREAM_WINDOW, H2ServerConnection, StreamChannel
+from .connection import (
+    IDLE_CONNECTION_TIMEOUT,
+    PREFACE_TIMEOUT,
+    STREAM_WINDOW,
+    H2ServerConnection,
+    StreamChannel,
+)
 from .handler import ServiceContext, StreamHandler
 
 __all__ = ["EmulatorServer"]
@@ -28,6 +34,8 @@ _log = logging.getLogger("amazon_transcribe.emulator")
 #: Seconds :meth:`EmulatorServer.close` waits for stream tasks to finish
 #: after cancelling them.
 TASK_CANCEL_TIMEOUT = 5.0
+#: Seconds a client has to complete the TLS handshake.
+HANDSHAKE_TIMEOUT = 5.0
 
 
 class EmulatorServer:
@@ -37,11 +45,27 @@ class EmulatorServer:
     :param ssl_context: the server TLS context (ALPN ``h2``).
     :param host: the address to listen on.
     :param port: the port (0 picks a free one).
+    :param handshake_timeout: seconds a client has to complete TLS.
+    :param preface_timeout: seconds a client has, after TLS, to send the
+        HTTP/2 preface.
+    :param idle_connection_timeout: seconds a connection may stay open with
+        no stream.
     """
 
     def __init__(
-        self, context: ServiceContext, ssl_context: ssl.SSLContext, *, host: str, port: int
+        self,
+        context: ServiceContext,
+        ssl_context: ssl.SSLContext,
+        *,
+        host: str,
+        port: int,
+        handshake_timeout: float = HANDSHAKE_TIMEOUT,
+        preface_timeout: float = PREFACE_TIMEOUT,
+        idle_connection_timeout: float = IDLE_CONNECTION_TIMEOUT,
     ) -> None:
+        self._handshake_timeout = handshake_timeout
+        self._preface_timeout = preface_timeout
+        self._idle_connection_timeout = idle_connection_timeout
         self._context = context
         self._ssl_context = ssl_context
         self._host = host
@@ -64,7 +88,7 @@ class EmulatorServer:
             host=self._host,
             port=self._port,
             ssl=self._ssl_context,
-            ssl_handshake_timeout=10.0,
+            ssl_handshake_timeout=self._handshake_timeout,
         )
 
     @property
@@ -97,8 +121,12 @@ class EmulatorServer:
             on_request=self._on_request,
             on_closed=self._connection_closed,
             initial_window=STREAM_WINDOW if window is None else window,
+            preface_timeout=self._preface_timeout,
+            idle_timeout=self._idle_connection_timeout,
+            on_made=self._connections.add,
         )
-        self._connections.add(connection)
+        # Counted once TLS is up: a failed handshake never makes the
+        # connection (and never reports it lost).
         return connection
 
     def _connection_closed(self, connection: H2ServerConnection) -> None:

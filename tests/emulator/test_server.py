@@ -17,6 +17,7 @@ import sys
 import textwrap
 import threading
 import uuid
+import wave
 from pathlib import Path
 from typing import Any, AsyncIterator, Dict, List, Optional, Tuple
 
@@ -37,6 +38,7 @@ from amazon_transcribe.emulator.__main__ import build_parser
 from amazon_transcribe.emulator.engine import EngineOutput, RecognitionSession, StreamSettings
 from amazon_transcribe.emulator.errors import ServiceError
 from amazon_transcribe.emulator.scripted import ScriptedEngine
+from amazon_transcribe.emulator.wer import word_error_rate
 from amazon_transcribe.eventstream import decode_message, encode_message
 
 from .h2client import ConnectionClosedError, H2Client, StreamResetError
@@ -52,6 +54,7 @@ from .streaming import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
+ASSETS = ROOT / "tests" / "assets"
 IDLE_TIMEOUT = 0.5
 IDLE_MESSAGE = "Your request timed out because no new audio was received for 0.5 seconds."
 
@@ -862,7 +865,7 @@ FAULTY_SESSION = "f0000000-0000-4000-8000-000000000000"
 async def test_command_line_prints_usable_environment(tmp_path: Path) -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "amazon_transcribe.emulator", "--port", "0",
-        "--state-dir", str(tmp_path / "state"), "--idle-timeout", "5",
+        "--state-dir", str(tmp_path / "state"), "--idle-timeout", "5", "--engine", "scripted",
         "--fault", f"exception:type=BadRequestException,session={FAULTY_SESSION},message=No, thanks",
         "--log-level", "WARNING",
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=ROOT,
@@ -904,6 +907,53 @@ async def test_command_line_prints_usable_environment(tmp_path: Path) -> None:
         if process.returncode is None:
             process.kill()
             await asyncio.wait_for(process.wait(), 30)
+
+
+@pytest.mark.asyncio
+async def test_command_line_transcribes_speech_by_default(tmp_path: Path) -> None:
+    # Only where to listen and keep certificates is given: the engine is
+    # the default one, which must transcribe.
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "amazon_transcribe.emulator", "--port", "0",
+        "--state-dir", str(tmp_path / "state"),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=ROOT,
+    )
+    try:
+        environment = await _read_ready_lines(process)
+        port = int(environment["AWS_ENDPOINT_URL_TRANSCRIBE_STREAMING"].rsplit(":", 1)[1])
+        with wave.open(str(ASSETS / "sense-0880.wav")) as wav:
+            pcm = wav.readframes(wav.getnframes())
+        chunks = [pcm[i : i + 3200] for i in range(0, len(pcm), 3200)]
+        client = await H2Client.connect("127.0.0.1", port, ca_file=environment["AWS_CA_BUNDLE"])
+        try:
+            result = await run_stream(client, f"127.0.0.1:{port}", chunks, timeout=30.0)
+        finally:
+            await client.close()
+        assert result.status == 200 and result.exception() is None
+        finals = [
+            r["Alternatives"][0]["Transcript"]
+            for event in result.events()
+            for r in event["Transcript"]["Results"]
+            if not r["IsPartial"]
+        ]
+        text = " ".join(finals)
+        assert word_error_rate("he was not an ill disposed young man", text) <= 0.5, text
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 30) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await asyncio.wait_for(process.wait(), 30)
+
+
+def test_command_line_defaults_are_documented() -> None:
+    help_text = " ".join(build_parser().format_help().split())
+    assert "(default: 'sphinx', so that speech gets a transcript; 'scripted' when --script" in help_text
+    args = build_parser().parse_args([])
+    assert args.engine is None and args.script is None  # resolved to sphinx in main()
+    assert (args.handshake_timeout, args.preface_timeout, args.idle_connection_timeout) == (
+        5.0, 5.0, 60.0,
+    )
 
 
 def test_command_line_rejects_a_bad_fault() -> None:
