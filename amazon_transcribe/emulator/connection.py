@@ -700,8 +700,6 @@ class H2ServerConnection(asyncio.Protocol):
         if not self._preface_checked:
             if not self._check_preface(data):
                 return
-            if self._preface_checked:
-                self._preface_received()
             if not self._h2_started:
                 self._start_h2()
         data = self._guard.feed(data)
@@ -923,6 +921,7 @@ class H2ServerConnection(asyncio.Protocol):
             self._preface_seen = seen
             if len(seen) == len(_PREFACE):
                 self._preface_checked = True
+                self._preface_received()
             return True
         body = (
             b'{"Message":"This endpoint speaks HTTP/2 only (TLS ALPN h2), as Amazon '

@@ -306,6 +306,12 @@ class H2Client:
         if data and not self.writer.is_closing():
             self.writer.write(data)
 
+    def send_raw(self, frame: bytes) -> None:
+        """Write bytes behind ``h2``'s back (after what it has queued): for
+        frames a well-behaved ``h2`` client would refuse to send."""
+        self.flush()
+        self.writer.write(frame)
+
     async def drain(self) -> None:
         if not self.lost and not self.writer.is_closing():
             try:
