@@ -40,6 +40,7 @@ import collections
 import datetime
 import hashlib
 from typing import (
+    Any,
     Callable,
     Deque,
     Dict,
@@ -147,6 +148,41 @@ class StreamRecord:
         """Whether the stream has ended."""
         return self.end_reason is not None
 
+    def to_dict(self) -> Dict[str, Any]:
+        """The record as JSON-ready values (what ``--records`` writes).
+
+        :returns: every public field, times as ISO 8601 strings, the audio's
+            SHA-256 as hex; request headers are left out (they carry the
+            request's signature).
+        """
+
+        def iso(moment: Optional[datetime.datetime]) -> Optional[str]:
+            return moment.isoformat() if moment is not None else None
+
+        return {
+            "connection_id": self.connection_id,
+            "stream_id": self.stream_id,
+            "operation": self.operation,
+            "session_id": self.session_id,
+            "request_id": self.request_id,
+            "status": self.status,
+            "request_signature_valid": self.request_signature_valid,
+            "signatures_passed": self.signatures_passed,
+            "signatures_failed": self.signatures_failed,
+            "audio_events": self.audio_events,
+            "audio_bytes": self.audio_bytes,
+            "audio_sha256": self.audio_sha256,
+            "input_events": self.input_events,
+            "end_frame_received": self.end_frame_received,
+            "events_sent": self.events_sent,
+            "faults": list(self.faults),
+            "error": list(self.error) if self.error is not None else None,
+            "end_reason": self.end_reason,
+            "started_at": iso(self.started_at),
+            "responded_at": iso(self.responded_at),
+            "ended_at": iso(self.ended_at),
+        }
+
     def __repr__(self) -> str:
         return (
             f"StreamRecord(connection_id={self.connection_id}, stream_id={self.stream_id}, "
@@ -189,6 +225,8 @@ class StreamRecord:
         self.end_reason = reason
         self.ended_at = _utc_now()
         self.changed()
+        if self._owner is not None:
+            self._owner._record_ended(self)
 
     def changed(self) -> None:
         """Tell waiting tests that this record changed."""
@@ -206,6 +244,18 @@ class StreamRecords:
     def __init__(self, *, max_records: int = 10_000) -> None:
         self._records: Deque[StreamRecord] = collections.deque(maxlen=max_records)
         self._waiters: List[Tuple[Callable[[], bool], "asyncio.Future[None]"]] = []
+        self._end_listeners: List[Callable[[StreamRecord], None]] = []
+
+    def add_end_listener(self, listener: Callable[[StreamRecord], None]) -> None:
+        """Call ``listener`` with each record as its stream ends.
+
+        :param listener: called on the event loop; it must not block.
+        """
+        self._end_listeners.append(listener)
+
+    def _record_ended(self, record: StreamRecord) -> None:
+        for listener in list(self._end_listeners):
+            listener(record)
 
     def add(self, record: StreamRecord) -> StreamRecord:
         """Keep a new record (by the emulator).

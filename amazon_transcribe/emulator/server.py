@@ -89,6 +89,9 @@ class EmulatorServer:
             port=self._port,
             ssl=self._ssl_context,
             ssl_handshake_timeout=self._handshake_timeout,
+            # Hundreds of clients may connect at once (load tests); the
+            # default backlog of 100 would make the rest retry SYNs.
+            backlog=1024,
         )
 
     @property
