@@ -112,11 +112,11 @@ from .shapes import (
     TranscriptFormat,
     VocabularyFilterMethod,
 )
+from .protocol import EventParser
 from .signer import Clock, EventSigner
 from .sigv4 import PayloadSigning, sign_request
 from .streams import (
     CallAnalyticsTranscriptResultStream,
-    EventParser,
     EventStreamSession,
     MedicalScribeResultStream,
     MedicalTranscriptResultStream,

@@ -35,26 +35,20 @@ from .call_analytics import (
     StartCallAnalyticsStreamTranscriptionResponse,
     UtteranceEvent,
 )
-from .deserialize import (
-    CALL_ANALYTICS_EVENTS,
-    MEDICAL_SCRIBE_EVENTS,
-    MEDICAL_TRANSCRIPT_EVENTS,
-    EventDecoder,
-    output_event,
-    parse_output_message,
-)
-from .eventstream import DecodeError, EventStreamDecoder, Message
+from .deserialize import EventDecoder, output_event, parse_output_message
+from .eventstream import Message
 from .exceptions import (
     SERVICE_EXCEPTIONS,
     HTTPException,
     SDKError,
     SerializerException,
     ServiceException,
-    StreamClosedError,
     TimeoutException,
     ValidationException,
 )
-from .httpsession import DEFAULT_READ_WINDOW, HTTP2Stream
+from .httpsession import DEFAULT_READ_WINDOW
+from .protocol import EventParser, InputState, OutputState, StreamProtocol
+from .transport import Transport
 from .medical import MedicalTranscriptEvent, StartMedicalStreamTranscriptionResponse
 from .medical_scribe import (
     MedicalScribeConfigurationEvent,
@@ -94,14 +88,16 @@ logger = logging.getLogger("amazon_transcribe.streams")
 
 _Event = TypeVar("_Event")
 
-#: Turns an output message into an event (raises for exception messages).
-EventParser = Callable[[Message], Any]
-
 
 class EventStreamSession:
-    """The state shared by the input and output side of one call.
+    """Drives one call's :class:`~amazon_transcribe.protocol.StreamProtocol` on the event loop.
 
-    :param transport: the HTTP/2 stream, response headers already received.
+    The protocol decides (states, signing, decoding, credit); this class
+    waits: for room in the write window, for response bytes (in a *pump*
+    task, so a service exception reaches the sender even when nobody
+    reads), for the reader to take events.
+
+    :param transport: the exchange, response headers already received.
     :param signer: the event signer seeded with the request's signature.
     :param parse: turns each output message into an event.
     :param on_closed: called once when the session is closed.
@@ -111,7 +107,7 @@ class EventStreamSession:
 
     def __init__(
         self,
-        transport: HTTP2Stream,
+        transport: Transport,
         signer: EventSigner,
         parse: EventParser,
         *,
@@ -119,39 +115,40 @@ class EventStreamSession:
         read_window: int = DEFAULT_READ_WINDOW,
     ) -> None:
         self._transport = transport
-        self._signer = signer
-        self._parse = parse
+        self._protocol = StreamProtocol(signer, parse, read_window=read_window)
         self._on_closed = on_closed
-        self._queue_bytes = read_window
         self._send_lock = asyncio.Lock()
-        # Decoded messages with the receive-window credit each releases.
-        self._events: Deque[Tuple[Message, int]] = collections.deque()
         self._event_ready = asyncio.Event()
         self._output_done = asyncio.Event()
-        self._output_ended = False
-        self._input_ended = False
-        self._error: Optional[SDKError] = None
         self._closed = False
         self._pump = asyncio.get_running_loop().create_task(self._run_pump())
 
     # -- errors and lifecycle -------------------------------------------------
 
     @property
+    def protocol(self) -> StreamProtocol:
+        """The stream's state machine (read it; the session drives it)."""
+        return self._protocol
+
+    @property
+    def transport(self) -> Transport:
+        """The exchange the session writes to and reads from."""
+        return self._transport
+
+    @property
     def error(self) -> Optional[SDKError]:
         """The error that ended the stream, if one did."""
-        return self._error
+        return self._protocol.error
 
     def _fail(self, error: SDKError) -> None:
-        if self._error is None:
-            self._error = error
-            logger.debug("stream failed: %s", error)
-        self._output_ended = True
+        self._protocol.fail(error)
+        logger.debug("stream failed: %s", self._protocol.error)
         self._event_ready.set()
-        self._maybe_close()
+        self._release_if_finished()
 
-    def _maybe_close(self) -> None:
+    def _release_if_finished(self) -> None:
         # Both directions are over (or the stream failed): free the connection.
-        if self._output_ended and (self._input_ended or self._error is not None):
+        if self._protocol.finished:
             self.close()
 
     def close(self) -> None:
@@ -159,7 +156,7 @@ class EventStreamSession:
         if self._closed:
             return
         self._closed = True
-        self._output_ended = True
+        self._protocol.close()
         self._event_ready.set()
         if self._pump is not asyncio.current_task():
             self._pump.cancel()
@@ -183,63 +180,32 @@ class EventStreamSession:
 
     async def _run_pump(self) -> None:
         try:
-            await self._decode_output()
+            await self._pump_output()
         finally:
             self._output_done.set()
 
-    async def _decode_output(self) -> None:
-        # The pump decodes everything that arrives, at once, so an exception
-        # message reaches the sender even when nobody reads. Memory stays
-        # bounded because the HTTP/2 receive window is only reopened when the
-        # reader takes a message (see next_event), never here.
-        decoder = EventStreamDecoder()
-        uncredited = 0
+    async def _pump_output(self) -> None:
+        # Everything that arrives is decoded at once, so an exception message
+        # reaches the sender even when nobody reads. Memory stays bounded
+        # because receive credit goes back only as the reader takes events.
+        protocol = self._protocol
         try:
-            while True:
+            while protocol.output_state is OutputState.OPEN:
                 chunk = await self._transport.read()
                 if not chunk:
-                    decoder.close()
-                    break
-                uncredited += len(chunk)
-                messages = decoder.feed(chunk)
-                for index, message in enumerate(messages):
-                    # The last message completed by this chunk carries the
-                    # credit of every byte up to its end.
-                    credit = 0
-                    if index == len(messages) - 1:
-                        credit, uncredited = uncredited - decoder.buffered, decoder.buffered
-                    self._events.append((message, credit))
-                    self._event_ready.set()
-                    if message.headers.get(":message-type") in ("exception", "error"):
-                        # The stream is over: make the error visible to the
-                        # sender now, not only when the reader reaches it.
-                        self._record_service_error(message)
-                if decoder.buffered > self._queue_bytes // 2:
-                    # A message larger than half the window would never
-                    # complete without credit: grant it (the decoder's own
-                    # limits still bound it).
-                    self._transport.consumed(uncredited)
-                    uncredited = 0
-        except DecodeError as exc:
-            self._fail(SerializerException(f"cannot decode the response stream: {exc}"))
-            return
+                    protocol.receive_end()
+                else:
+                    credit = protocol.receive_data(chunk)
+                    if credit:
+                        self._transport.consumed(credit)
+                self._event_ready.set()
         except (HTTPException, SerializerException) as exc:
-            self._fail(exc)
-            return
+            protocol.fail(exc)
         except Exception as exc:  # a bug must not leave readers waiting forever
             logger.exception("response pump failed")
-            self._fail(SDKError(f"internal error reading the response stream: {exc!r}"))
-            return
-        self._output_ended = True
+            protocol.fail(SDKError(f"internal error reading the response stream: {exc!r}"))
         self._event_ready.set()
-        self._maybe_close()
-
-    def _record_service_error(self, message: Message) -> None:
-        try:
-            self._parse(message)
-        except SDKError as exc:
-            if self._error is None:
-                self._error = exc
+        self._release_if_finished()
 
     async def next_event(self) -> Any:
         """Take the next output event.
@@ -250,21 +216,19 @@ class EventStreamSession:
         :raises HTTPException: the connection failed or timed out.
         :raises SerializerException: the service sent something unreadable.
         """
-        while not self._events:
-            if self._output_ended:
-                if self._error is not None:
-                    raise self._error
-                raise StopAsyncIteration
+        while True:
+            try:
+                taken = self._protocol.next_event()
+            except SDKError:
+                self._event_ready.set()
+                self._release_if_finished()
+                raise
+            if taken is not None:
+                if taken.credit:
+                    self._transport.consumed(taken.credit)
+                return taken.event
             self._event_ready.clear()
             await self._event_ready.wait()
-        message, credit = self._events.popleft()
-        if credit:
-            self._transport.consumed(credit)
-        try:
-            return self._parse(message)
-        except SDKError as exc:
-            self._fail(exc)
-            raise
 
     # -- input side -------------------------------------------------------------
 
@@ -281,18 +245,8 @@ class EventStreamSession:
                 await asyncio.wait({waiter}, timeout=2.0)
             finally:
                 waiter.cancel()
-        self._fail(self._error or transport_error)
-        return self._error or transport_error
-
-    def _check_can_send(self) -> None:
-        if self._input_ended:
-            raise StreamClosedError(
-                "the input stream has ended (end_stream() was called); nothing more can be sent"
-            )
-        if self._error is not None:
-            raise self._error
-        if self._closed:
-            raise StreamClosedError("the stream is closed; nothing more can be sent")
+        self._fail(transport_error)
+        return self._protocol.error or transport_error
 
     async def send_message(self, message: bytes) -> None:
         """Sign and send one encoded input event.
@@ -306,16 +260,16 @@ class EventStreamSession:
         :raises SDKError: the stream failed (the stored error is raised).
         """
         async with self._send_lock:
-            self._check_can_send()
+            self._protocol.check_can_send()
             try:
                 await self._transport.wait_writable()
             except HTTPException as exc:
                 raise await self._why_ended(exc) from None
-            self._check_can_send()
             # No await between signing and handing over: a cancellation can
             # not leave a signed event unsent and the chain broken.
+            envelope = self._protocol.send_event(message)
             try:
-                self._transport.write(self._signer.sign(message))
+                self._transport.write(envelope)
             except HTTPException as exc:
                 raise await self._why_ended(exc) from None
 
@@ -327,27 +281,23 @@ class EventStreamSession:
         :raises SDKError: the stream failed before the end frame was written.
         """
         async with self._send_lock:
-            if self._input_ended:
+            end_frame = self._protocol.end_input()
+            if end_frame is None:
                 return
-            if self._error is not None:
-                raise self._error
-            if self._closed:
-                raise StreamClosedError("the stream is closed")
-            self._input_ended = True
             try:
-                self._transport.write(self._signer.sign_end(), end_stream=True)
+                self._transport.write(end_frame, end_stream=True)
             except HTTPException as exc:
                 raise await self._why_ended(exc) from None
         try:
             await self._transport.drain()
         except HTTPException as exc:
             raise await self._why_ended(exc) from None
-        self._maybe_close()
+        self._release_if_finished()
 
     @property
     def input_ended(self) -> bool:
         """Whether the end frame has been sent."""
-        return self._input_ended
+        return self._protocol.input_state is InputState.ENDED
 
 
 class AudioStream:
@@ -420,15 +370,13 @@ class OutputStream(Generic[_Event]):
         self._session = session
 
     def __aiter__(self) -> AsyncIterator[_Event]:
-        return self._iterate()
+        # An iterator object, not an async generator: cancelling a waiting
+        # __anext__ (a timeout around it, say) leaves the iterator usable.
+        return self
 
-    async def _iterate(self) -> AsyncIterator[_Event]:
-        while True:
-            try:
-                event = await self._session.next_event()
-            except StopAsyncIteration:
-                return
-            yield event
+    async def __anext__(self) -> _Event:
+        event: _Event = await self._session.next_event()
+        return event
 
 
 class TranscriptResultStream(OutputStream[Union[TranscriptEvent, UnknownEvent]]):

@@ -30,11 +30,11 @@ def sha256(data: bytes) -> str:
 def make_client(emulator: TranscribeEmulator, *, secret: Optional[str] = None,
                 timeouts: Optional[Timeouts] = None, **kwargs: Any) -> TranscribeStreamingClient:
     creds = emulator.credentials
+    kwargs.setdefault("endpoint", emulator.endpoint)
     return TranscribeStreamingClient(
         region=emulator.region,
-        endpoint=emulator.endpoint,
         ca_bundle=str(emulator.ca_file),
-        credential_resolver=StaticCredentialResolver(
+        credential_resolver=kwargs.pop("credential_resolver", None) or StaticCredentialResolver(
             creds.access_key_id, secret if secret is not None else creds.secret_access_key),
         timeouts=timeouts or Timeouts(connect=5, response=5, read=5, write=5),
         **kwargs,

@@ -10,6 +10,7 @@ from typing import Any, AsyncIterator, List
 
 import pytest
 
+from amazon_transcribe.auth import StaticCredentialResolver
 from amazon_transcribe.client import TranscribeStreamingClient
 from amazon_transcribe.emulator import TranscribeEmulator
 from amazon_transcribe.emulator.scripted import Script, ScriptedEngine
@@ -210,12 +211,12 @@ async def test_secret_never_logged(transcribe_emulator: TranscribeEmulator,
     caplog.set_level(logging.DEBUG)
     async with TranscribeEmulator(credentials={"AKIDCANARY": canary},
                                   state_dir=tmp_path) as emulator:
-        client = make_client(emulator)
+        resolver = StaticCredentialResolver("AKIDCANARY", canary)
+        client = make_client(emulator, credential_resolver=resolver)
         async with client:
             stream = await start(client)
             await asyncio.gather(send_all(stream, pcm()[:16000]), collect(stream))
-            texts = [repr(client), repr(stream), repr(stream.response),
-                     repr(client._credential_resolver)]
+            texts = [repr(client), repr(stream), repr(stream.response), repr(resolver)]
         # A wrong secret's error message must not echo it either.
         async with make_client(emulator, secret=canary + "x") as bad:
             with pytest.raises(Exception) as info:
