@@ -16,7 +16,7 @@ Pure data: this module imports nothing but the standard library and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Dict, List, Optional, Union
+from typing import AsyncIterable, Dict, List, Optional, Union
 
 from .shapes import (
     ContentIdentificationType,
@@ -24,12 +24,10 @@ from .shapes import (
     ItemType,
     MediaEncoding,
     PartialResultsStability,
+    UnknownEvent,
     VocabularyFilterMethod,
     _StrEnum,
 )
-
-if TYPE_CHECKING:
-    from .streams import CallAnalyticsTranscriptResultStream
 
 __all__ = [
     "CallAnalyticsLanguageCode",
@@ -283,8 +281,11 @@ class StartCallAnalyticsStreamTranscriptionRequest:
 class StartCallAnalyticsStreamTranscriptionResponse:
     """What the service answered: the effective settings, and the event stream."""
 
-    #: The output event stream.
-    call_analytics_transcript_result_stream: "CallAnalyticsTranscriptResultStream"
+    #: The output event stream (a
+    #: :class:`~amazon_transcribe.streams.CallAnalyticsTranscriptResultStream`).
+    call_analytics_transcript_result_stream: AsyncIterable[
+        Union[UtteranceEvent, CategoryEvent, UnknownEvent]
+    ]
     request_id: Optional[str] = None
     language_code: Union[CallAnalyticsLanguageCode, str, None] = None
     media_sample_rate_hz: Optional[int] = None

@@ -342,10 +342,9 @@ class TranscribeStreamingClient:
             SERVICE_EXCEPTIONS,
         )
         fields = start_stream_transcription_response_fields(response_headers)
-        response = StartStreamTranscriptionResponse(
-            transcript_result_stream=TranscriptResultStream(session), **fields
-        )
-        return StartStreamTranscriptionEventStream(response, session)
+        output = TranscriptResultStream(session)
+        response = StartStreamTranscriptionResponse(transcript_result_stream=output, **fields)
+        return StartStreamTranscriptionEventStream(response, session, output)
 
     async def start_medical_stream_transcription(
         self,
@@ -415,11 +414,12 @@ class TranscribeStreamingClient:
             _parser(MEDICAL_TRANSCRIPT_EVENTS, STREAMING_EXCEPTIONS),
             STREAMING_EXCEPTIONS,
         )
+        medical_output = MedicalTranscriptResultStream(session)
         response = StartMedicalStreamTranscriptionResponse(
-            transcript_result_stream=MedicalTranscriptResultStream(session),
+            transcript_result_stream=medical_output,
             **start_medical_stream_transcription_response_fields(response_headers),
         )
-        return StartMedicalStreamTranscriptionEventStream(response, session)
+        return StartMedicalStreamTranscriptionEventStream(response, session, medical_output)
 
     async def start_call_analytics_stream_transcription(
         self,
@@ -508,11 +508,14 @@ class TranscribeStreamingClient:
             _parser(CALL_ANALYTICS_EVENTS, STREAMING_EXCEPTIONS),
             STREAMING_EXCEPTIONS,
         )
+        analytics_output = CallAnalyticsTranscriptResultStream(session)
         response = StartCallAnalyticsStreamTranscriptionResponse(
-            call_analytics_transcript_result_stream=CallAnalyticsTranscriptResultStream(session),
+            call_analytics_transcript_result_stream=analytics_output,
             **start_call_analytics_stream_transcription_response_fields(response_headers),
         )
-        return StartCallAnalyticsStreamTranscriptionEventStream(response, session)
+        return StartCallAnalyticsStreamTranscriptionEventStream(
+            response, session, analytics_output
+        )
 
     async def start_medical_scribe_stream(
         self,
@@ -558,11 +561,12 @@ class TranscribeStreamingClient:
             _parser(MEDICAL_SCRIBE_EVENTS, STREAMING_EXCEPTIONS),
             STREAMING_EXCEPTIONS,
         )
+        scribe_output = MedicalScribeResultStream(session)
         response = StartMedicalScribeStreamResponse(
-            result_stream=MedicalScribeResultStream(session),
+            result_stream=scribe_output,
             **start_medical_scribe_stream_response_fields(response_headers),
         )
-        return StartMedicalScribeStreamEventStream(response, session)
+        return StartMedicalScribeStreamEventStream(response, session, scribe_output)
 
     async def get_medical_scribe_stream(self, session_id: str) -> MedicalScribeStreamDetails:
         """Get the details of a HealthScribe session (GetMedicalScribeStream).

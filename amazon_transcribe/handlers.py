@@ -18,18 +18,12 @@ from __future__ import annotations
 
 import logging
 
-from typing import Any, AsyncIterable
+from typing import Any, AsyncIterable, Union
 
 from .call_analytics import CategoryEvent, UtteranceEvent
 from .medical import MedicalTranscriptEvent
 from .medical_scribe import MedicalScribeTranscriptEvent
 from .shapes import TranscriptEvent, UnknownEvent
-from .streams import (
-    CallAnalyticsTranscriptResultStream,
-    MedicalScribeResultStream,
-    MedicalTranscriptResultStream,
-    TranscriptResultStream,
-)
 
 __all__ = [
     "TranscriptResultStreamHandler",
@@ -49,7 +43,9 @@ class TranscriptResultStreamHandler:
         transcription (``stream.output_stream``).
     """
 
-    def __init__(self, transcript_result_stream: TranscriptResultStream) -> None:
+    def __init__(
+        self, transcript_result_stream: AsyncIterable[Union[TranscriptEvent, UnknownEvent]]
+    ) -> None:
         self._transcript_result_stream = transcript_result_stream
 
     async def handle_events(self) -> None:
@@ -128,7 +124,9 @@ class MedicalTranscriptResultStreamHandler(ResultStreamHandler):
         transcription (``stream.output_stream``).
     """
 
-    def __init__(self, transcript_result_stream: MedicalTranscriptResultStream) -> None:
+    def __init__(
+        self, transcript_result_stream: AsyncIterable[Union[MedicalTranscriptEvent, UnknownEvent]]
+    ) -> None:
         super().__init__(transcript_result_stream)
 
     async def _dispatch(self, event: Any) -> None:
@@ -152,7 +150,10 @@ class CallAnalyticsTranscriptResultStreamHandler(ResultStreamHandler):
     """
 
     def __init__(
-        self, call_analytics_transcript_result_stream: CallAnalyticsTranscriptResultStream
+        self,
+        call_analytics_transcript_result_stream: AsyncIterable[
+            Union[UtteranceEvent, CategoryEvent, UnknownEvent]
+        ],
     ) -> None:
         super().__init__(call_analytics_transcript_result_stream)
 
@@ -184,7 +185,9 @@ class MedicalScribeResultStreamHandler(ResultStreamHandler):
         (``stream.output_stream``).
     """
 
-    def __init__(self, result_stream: MedicalScribeResultStream) -> None:
+    def __init__(
+        self, result_stream: AsyncIterable[Union[MedicalScribeTranscriptEvent, UnknownEvent]]
+    ) -> None:
         super().__init__(result_stream)
 
     async def _dispatch(self, event: Any) -> None:

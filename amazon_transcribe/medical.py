@@ -17,12 +17,9 @@ Pure data: this module imports nothing but the standard library and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, List, Optional, Union
+from typing import AsyncIterable, List, Optional, Union
 
-from .shapes import ItemType, LanguageCode, MediaEncoding, _StrEnum
-
-if TYPE_CHECKING:
-    from .streams import MedicalTranscriptResultStream
+from .shapes import ItemType, LanguageCode, MediaEncoding, UnknownEvent, _StrEnum
 
 __all__ = [
     "Specialty",
@@ -169,8 +166,9 @@ class StartMedicalStreamTranscriptionRequest:
 class StartMedicalStreamTranscriptionResponse:
     """What the service answered: the effective settings, and the event stream."""
 
-    #: The output event stream.
-    transcript_result_stream: "MedicalTranscriptResultStream"
+    #: The output event stream (a
+    #: :class:`~amazon_transcribe.streams.MedicalTranscriptResultStream`).
+    transcript_result_stream: AsyncIterable[Union[MedicalTranscriptEvent, UnknownEvent]]
     request_id: Optional[str] = None
     language_code: Union[LanguageCode, str, None] = None
     media_sample_rate_hz: Optional[int] = None

@@ -15,12 +15,9 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Dict, List, Optional, Union
+from typing import AsyncIterable, Dict, List, Optional, Union
 
-from .shapes import _StrEnum
-
-if TYPE_CHECKING:
-    from .streams import MedicalScribeResultStream
+from .shapes import UnknownEvent, _StrEnum
 
 __all__ = [
     "MedicalScribeLanguageCode",
@@ -349,8 +346,9 @@ class StartMedicalScribeStreamRequest:
 class StartMedicalScribeStreamResponse:
     """What the service answered: the effective settings, and the event stream."""
 
-    #: The output event stream.
-    result_stream: "MedicalScribeResultStream"
+    #: The output event stream (a
+    #: :class:`~amazon_transcribe.streams.MedicalScribeResultStream`).
+    result_stream: AsyncIterable[Union[MedicalScribeTranscriptEvent, UnknownEvent]]
     request_id: Optional[str] = None
     session_id: Optional[str] = None
     language_code: Union[MedicalScribeLanguageCode, str, None] = None

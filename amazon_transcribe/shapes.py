@@ -15,10 +15,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Type, TypeVar, Union
-
-if TYPE_CHECKING:
-    from .streams import TranscriptResultStream
+from typing import Any, AsyncIterable, Dict, List, Optional, Type, TypeVar, Union
 
 __all__ = [
     "LanguageCode",
@@ -414,8 +411,9 @@ class StartStreamTranscriptionResponse:
     in its order.
     """
 
-    #: The output event stream.
-    transcript_result_stream: "TranscriptResultStream"
+    #: The output event stream (a
+    #: :class:`~amazon_transcribe.streams.TranscriptResultStream`).
+    transcript_result_stream: AsyncIterable[Union[TranscriptEvent, UnknownEvent]]
     request_id: Optional[str] = None
     language_code: Union[LanguageCode, str, None] = None
     media_sample_rate_hz: Optional[int] = None

@@ -554,20 +554,29 @@ def event_parser(
 
 _Response = TypeVar("_Response")
 _Input = TypeVar("_Input", bound=AudioStream)
+_Output = TypeVar("_Output", bound=OutputStream[Any])
 
 
-class _StartedStream(Generic[_Response, _Input]):
-    """What every started duplex call offers: response, input, closing.
+class _StartedStream(Generic[_Response, _Input, _Output]):
+    """What every started duplex call offers: response, input, output, closing.
 
-    :param response: the response (carries the output stream).
+    :param response: the response (effective settings, ids).
     :param session: the stream session.
     :param input_stream: the input side.
+    :param output_stream: the output side.
     """
 
-    def __init__(self, response: _Response, session: EventStreamSession, input_stream: _Input) -> None:
+    def __init__(
+        self,
+        response: _Response,
+        session: EventStreamSession,
+        input_stream: _Input,
+        output_stream: _Output,
+    ) -> None:
         self._response = response
         self._session = session
         self._input = input_stream
+        self._output = output_stream
 
     @property
     def response(self) -> _Response:
@@ -579,6 +588,11 @@ class _StartedStream(Generic[_Response, _Input]):
         """Where input events go."""
         return self._input
 
+    @property
+    def output_stream(self) -> _Output:
+        """Where output events come from."""
+        return self._output
+
     async def aclose(self) -> None:
         """Close the stream and its connection now (no end frame is sent)."""
         await self._session.aclose()
@@ -588,97 +602,127 @@ class _StartedStream(Generic[_Response, _Input]):
 
 
 class StartStreamTranscriptionEventStream(
-    _StartedStream["StartStreamTranscriptionResponse", AudioStream]
+    _StartedStream[StartStreamTranscriptionResponse, AudioStream, TranscriptResultStream]
 ):
     """A started transcription: the service's response and the two streams.
 
-    Use it as an async context manager (or call :meth:`aclose`) to be sure the
-    connection is released however your code exits.
+    ``output_stream`` yields transcript events. Use it as an async context
+    manager (or call :meth:`aclose`) to be sure the connection is released
+    however your code exits.
 
-    :param response: the response (carries the output stream).
+    :param response: the response.
     :param session: the stream session.
+    :param output_stream: the output stream (``response.transcript_result_stream``).
     """
 
-    def __init__(self, response: "StartStreamTranscriptionResponse", session: EventStreamSession) -> None:
-        super().__init__(response, session, AudioStream(session))
-
-    @property
-    def output_stream(self) -> TranscriptResultStream:
-        """Where transcript events come from."""
-        return self._response.transcript_result_stream
+    def __init__(
+        self,
+        response: StartStreamTranscriptionResponse,
+        session: EventStreamSession,
+        output_stream: Optional[TranscriptResultStream] = None,
+    ) -> None:
+        super().__init__(
+            response, session, AudioStream(session), output_stream or TranscriptResultStream(session)
+        )
 
     async def __aenter__(self) -> "StartStreamTranscriptionEventStream":
         return self
 
 
 class StartMedicalStreamTranscriptionEventStream(
-    _StartedStream[StartMedicalStreamTranscriptionResponse, AudioStream]
+    _StartedStream[
+        StartMedicalStreamTranscriptionResponse, AudioStream, MedicalTranscriptResultStream
+    ]
 ):
     """A started medical transcription: the response and the two streams.
 
-    Use it as an async context manager (or call :meth:`aclose`).
+    ``output_stream`` yields medical transcript events. Use it as an async
+    context manager (or call :meth:`aclose`).
 
-    :param response: the response (carries the output stream).
+    :param response: the response.
     :param session: the stream session.
+    :param output_stream: the output stream (``response.transcript_result_stream``).
     """
 
     def __init__(
-        self, response: StartMedicalStreamTranscriptionResponse, session: EventStreamSession
+        self,
+        response: StartMedicalStreamTranscriptionResponse,
+        session: EventStreamSession,
+        output_stream: Optional[MedicalTranscriptResultStream] = None,
     ) -> None:
-        super().__init__(response, session, AudioStream(session))
-
-    @property
-    def output_stream(self) -> MedicalTranscriptResultStream:
-        """Where medical transcript events come from."""
-        return self._response.transcript_result_stream
+        super().__init__(
+            response,
+            session,
+            AudioStream(session),
+            output_stream or MedicalTranscriptResultStream(session),
+        )
 
     async def __aenter__(self) -> "StartMedicalStreamTranscriptionEventStream":
         return self
 
 
 class StartCallAnalyticsStreamTranscriptionEventStream(
-    _StartedStream[StartCallAnalyticsStreamTranscriptionResponse, CallAnalyticsAudioStream]
+    _StartedStream[
+        StartCallAnalyticsStreamTranscriptionResponse,
+        CallAnalyticsAudioStream,
+        CallAnalyticsTranscriptResultStream,
+    ]
 ):
     """A started call analytics transcription: the response and the two streams.
 
-    Use it as an async context manager (or call :meth:`aclose`).
+    ``output_stream`` yields utterance and category events. Use it as an
+    async context manager (or call :meth:`aclose`).
 
-    :param response: the response (carries the output stream).
+    :param response: the response.
     :param session: the stream session.
+    :param output_stream: the output stream
+        (``response.call_analytics_transcript_result_stream``).
     """
 
     def __init__(
-        self, response: StartCallAnalyticsStreamTranscriptionResponse, session: EventStreamSession
+        self,
+        response: StartCallAnalyticsStreamTranscriptionResponse,
+        session: EventStreamSession,
+        output_stream: Optional[CallAnalyticsTranscriptResultStream] = None,
     ) -> None:
-        super().__init__(response, session, CallAnalyticsAudioStream(session))
-
-    @property
-    def output_stream(self) -> CallAnalyticsTranscriptResultStream:
-        """Where utterance and category events come from."""
-        return self._response.call_analytics_transcript_result_stream
+        super().__init__(
+            response,
+            session,
+            CallAnalyticsAudioStream(session),
+            output_stream or CallAnalyticsTranscriptResultStream(session),
+        )
 
     async def __aenter__(self) -> "StartCallAnalyticsStreamTranscriptionEventStream":
         return self
 
 
 class StartMedicalScribeStreamEventStream(
-    _StartedStream[StartMedicalScribeStreamResponse, MedicalScribeInputStream]
+    _StartedStream[
+        StartMedicalScribeStreamResponse, MedicalScribeInputStream, MedicalScribeResultStream
+    ]
 ):
     """A started HealthScribe stream: the response and the two streams.
 
-    Use it as an async context manager (or call :meth:`aclose`).
+    ``output_stream`` yields HealthScribe transcript events. Use it as an
+    async context manager (or call :meth:`aclose`).
 
-    :param response: the response (carries the output stream).
+    :param response: the response.
     :param session: the stream session.
+    :param output_stream: the output stream (``response.result_stream``).
     """
 
-    def __init__(self, response: StartMedicalScribeStreamResponse, session: EventStreamSession) -> None:
-        super().__init__(response, session, MedicalScribeInputStream(session))
-
-    @property
-    def output_stream(self) -> MedicalScribeResultStream:
-        """Where HealthScribe transcript events come from."""
-        return self._response.result_stream
+    def __init__(
+        self,
+        response: StartMedicalScribeStreamResponse,
+        session: EventStreamSession,
+        output_stream: Optional[MedicalScribeResultStream] = None,
+    ) -> None:
+        super().__init__(
+            response,
+            session,
+            MedicalScribeInputStream(session),
+            output_stream or MedicalScribeResultStream(session),
+        )
 
     async def __aenter__(self) -> "StartMedicalScribeStreamEventStream":
         return self
