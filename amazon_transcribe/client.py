@@ -23,30 +23,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from typing import Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple, Type, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple, Type, TypeVar, Union
 
 from awscrt.io import ClientBootstrap, ClientTlsContext
 
 from .auth import AwsCrtCredentialResolver, CredentialResolver, Credentials
+from .call_analytics import CallAnalyticsLanguageCode
 from .crt import default_bootstrap
-from .call_analytics import (
-    CallAnalyticsLanguageCode,
-    StartCallAnalyticsStreamTranscriptionRequest,
-    StartCallAnalyticsStreamTranscriptionResponse,
-)
 from .deserialize import (
-    CALL_ANALYTICS_EVENTS,
     MAX_ERROR_BODY,
-    MEDICAL_SCRIBE_EVENTS,
-    MEDICAL_TRANSCRIPT_EVENTS,
-    EventDecoder,
     error_from_response,
     get_medical_scribe_stream_output,
     header_map,
-    start_call_analytics_stream_transcription_response_fields,
-    start_medical_scribe_stream_response_fields,
-    start_medical_stream_transcription_response_fields,
-    start_stream_transcription_response_fields,
 )
 from .endpoints import (
     BaseEndpointResolver,
@@ -57,76 +45,53 @@ from .endpoints import (
 )
 from .exceptions import (
     GET_MEDICAL_SCRIBE_STREAM_EXCEPTIONS,
-    SERVICE_EXCEPTIONS,
-    STREAMING_EXCEPTIONS,
     CredentialsException,
     HTTPException,
     SDKError,
+    SerializerException,
     ServiceException,
     TimeoutException,
-    SerializerException,
     ValidationException,
 )
 from .httpsession import (
-    DEFAULT_READ_WINDOW,
-    DEFAULT_WRITE_WINDOW,
     Endpoint,
     HTTP2Stream,
     Timeouts,
     open_stream,
     tls_context,
 )
-from .medical import (
-    MedicalContentIdentificationType,
-    MedicalTranscriptionType,
-    Specialty,
-    StartMedicalStreamTranscriptionRequest,
-    StartMedicalStreamTranscriptionResponse,
-)
+from .medical import MedicalContentIdentificationType, MedicalTranscriptionType, Specialty
 from .medical_scribe import (
     MedicalScribeLanguageCode,
     MedicalScribeMediaEncoding,
     MedicalScribeStreamDetails,
-    StartMedicalScribeStreamRequest,
-    StartMedicalScribeStreamResponse,
 )
-from .serialize import (
-    CALL_ANALYTICS_STREAM_TRANSCRIPTION_PATH,
-    MEDICAL_SCRIBE_STREAM_PATH,
-    MEDICAL_STREAM_TRANSCRIPTION_PATH,
-    STREAM_TRANSCRIPTION_PATH,
-    medical_scribe_stream_path,
-    start_call_analytics_stream_transcription_headers,
-    start_medical_scribe_stream_headers,
-    start_medical_stream_transcription_headers,
-    start_stream_transcription_headers,
+from .operations import (
+    START_CALL_ANALYTICS_STREAM_TRANSCRIPTION,
+    START_MEDICAL_SCRIBE_STREAM,
+    START_MEDICAL_STREAM_TRANSCRIPTION,
+    START_STREAM_TRANSCRIPTION,
+    OperationSpec,
 )
+from .serialize import medical_scribe_stream_path
 from .shapes import (
     ContentIdentificationType,
     ContentRedactionType,
     LanguageCode,
     MediaEncoding,
     PartialResultsStability,
-    StartStreamTranscriptionRequest,
-    StartStreamTranscriptionResponse,
     TranscriptFormat,
     VocabularyFilterMethod,
 )
-from .protocol import EventParser
 from .signer import Clock, EventSigner
 from .sigv4 import PayloadSigning, sign_request
+from .transport import DEFAULT_READ_WINDOW, DEFAULT_WRITE_WINDOW
 from .streams import (
-    CallAnalyticsTranscriptResultStream,
     EventStreamSession,
-    MedicalScribeResultStream,
-    MedicalTranscriptResultStream,
     StartCallAnalyticsStreamTranscriptionEventStream,
     StartMedicalScribeStreamEventStream,
     StartMedicalStreamTranscriptionEventStream,
     StartStreamTranscriptionEventStream,
-    TranscriptResultStream,
-    event_parser,
-    transcript_parser,
 )
 
 __all__ = ["TranscribeStreamingClient", "Timeouts"]
@@ -134,16 +99,10 @@ __all__ = ["TranscribeStreamingClient", "Timeouts"]
 logger = logging.getLogger("amazon_transcribe")
 
 _LanguageArg = Union[LanguageCode, str, None]
+_S = TypeVar("_S")
 
 #: Largest GetMedicalScribeStream body accepted (the details are a few kB).
 MAX_RESPONSE_BODY = 1024 * 1024
-
-
-def _parser(
-    events: Mapping[str, EventDecoder], registry: Mapping[str, Type[ServiceException]]
-) -> Callable[[Optional[str]], EventParser]:
-    # The request id is only known once the service answered.
-    return lambda request_id: event_parser(events, request_id, registry)
 
 
 class TranscribeStreamingClient:
@@ -308,43 +267,8 @@ class TranscribeStreamingClient:
             :class:`~amazon_transcribe.exceptions.BadRequestException`...).
         :raises HTTPException: the connection failed or timed out.
         """
-        request = StartStreamTranscriptionRequest(
-            language_code=language_code,
-            media_sample_rate_hz=media_sample_rate_hz,
-            media_encoding=media_encoding,
-            vocabulary_name=vocabulary_name,
-            vocabulary_names=vocabulary_names,
-            session_id=session_id,
-            vocab_filter_method=vocab_filter_method,
-            vocab_filter_name=vocab_filter_name,
-            vocab_filter_names=vocab_filter_names,
-            show_speaker_label=show_speaker_label,
-            enable_channel_identification=enable_channel_identification,
-            number_of_channels=number_of_channels,
-            enable_partial_results_stabilization=enable_partial_results_stabilization,
-            partial_results_stability=partial_results_stability,
-            language_model_name=language_model_name,
-            identify_language=identify_language,
-            preferred_language=preferred_language,
-            identify_multiple_languages=identify_multiple_languages,
-            language_options=language_options,
-            pii_entity_types=pii_entity_types,
-            content_redaction_type=content_redaction_type,
-            content_identification_type=content_identification_type,
-            session_resume_window=session_resume_window,
-            transcript_format=transcript_format,
-        )
-        _check_request(request)
-        session, response_headers = await self._start(
-            STREAM_TRANSCRIPTION_PATH,
-            start_stream_transcription_headers(request),
-            lambda request_id: transcript_parser(request_id),
-            SERVICE_EXCEPTIONS,
-        )
-        fields = start_stream_transcription_response_fields(response_headers)
-        output = TranscriptResultStream(session)
-        response = StartStreamTranscriptionResponse(transcript_result_stream=output, **fields)
-        return StartStreamTranscriptionEventStream(response, session, output)
+        # locals() here is exactly the keyword arguments (and self).
+        return await self._start_operation(START_STREAM_TRANSCRIPTION, locals())
 
     async def start_medical_stream_transcription(
         self,
@@ -391,35 +315,8 @@ class TranscribeStreamingClient:
         :raises ServiceException: the service refused the request (typed).
         :raises HTTPException: the connection failed or timed out.
         """
-        request = StartMedicalStreamTranscriptionRequest(
-            language_code=language_code,
-            media_sample_rate_hz=media_sample_rate_hz,
-            media_encoding=media_encoding,
-            vocabulary_name=vocabulary_name,
-            specialty=specialty,
-            type=type,
-            show_speaker_label=show_speaker_label,
-            session_id=session_id,
-            enable_channel_identification=enable_channel_identification,
-            number_of_channels=number_of_channels,
-            content_identification_type=content_identification_type,
-        )
-        _check_audio_format(request.media_sample_rate_hz, request.media_encoding)
-        _check_required(
-            language_code=request.language_code, specialty=request.specialty, type=request.type
-        )
-        session, response_headers = await self._start(
-            MEDICAL_STREAM_TRANSCRIPTION_PATH,
-            start_medical_stream_transcription_headers(request),
-            _parser(MEDICAL_TRANSCRIPT_EVENTS, STREAMING_EXCEPTIONS),
-            STREAMING_EXCEPTIONS,
-        )
-        medical_output = MedicalTranscriptResultStream(session)
-        response = StartMedicalStreamTranscriptionResponse(
-            transcript_result_stream=medical_output,
-            **start_medical_stream_transcription_response_fields(response_headers),
-        )
-        return StartMedicalStreamTranscriptionEventStream(response, session, medical_output)
+        # locals() here is exactly the keyword arguments (and self).
+        return await self._start_operation(START_MEDICAL_STREAM_TRANSCRIPTION, locals())
 
     async def start_call_analytics_stream_transcription(
         self,
@@ -479,43 +376,8 @@ class TranscribeStreamingClient:
         :raises ServiceException: the service refused the request (typed).
         :raises HTTPException: the connection failed or timed out.
         """
-        request = StartCallAnalyticsStreamTranscriptionRequest(
-            language_code=language_code,
-            media_sample_rate_hz=media_sample_rate_hz,
-            media_encoding=media_encoding,
-            vocabulary_name=vocabulary_name,
-            session_id=session_id,
-            vocab_filter_name=vocab_filter_name,
-            vocab_filter_method=vocab_filter_method,
-            language_model_name=language_model_name,
-            identify_language=identify_language,
-            language_options=language_options,
-            preferred_language=preferred_language,
-            vocabulary_names=vocabulary_names,
-            vocab_filter_names=vocab_filter_names,
-            enable_partial_results_stabilization=enable_partial_results_stabilization,
-            partial_results_stability=partial_results_stability,
-            content_identification_type=content_identification_type,
-            content_redaction_type=content_redaction_type,
-            pii_entity_types=pii_entity_types,
-        )
-        _check_audio_format(request.media_sample_rate_hz, request.media_encoding)
-        if request.language_code is None and not request.identify_language:
-            raise ValidationException("language_code is required unless identify_language is set")
-        session, response_headers = await self._start(
-            CALL_ANALYTICS_STREAM_TRANSCRIPTION_PATH,
-            start_call_analytics_stream_transcription_headers(request),
-            _parser(CALL_ANALYTICS_EVENTS, STREAMING_EXCEPTIONS),
-            STREAMING_EXCEPTIONS,
-        )
-        analytics_output = CallAnalyticsTranscriptResultStream(session)
-        response = StartCallAnalyticsStreamTranscriptionResponse(
-            call_analytics_transcript_result_stream=analytics_output,
-            **start_call_analytics_stream_transcription_response_fields(response_headers),
-        )
-        return StartCallAnalyticsStreamTranscriptionEventStream(
-            response, session, analytics_output
-        )
+        # locals() here is exactly the keyword arguments (and self).
+        return await self._start_operation(START_CALL_ANALYTICS_STREAM_TRANSCRIPTION, locals())
 
     async def start_medical_scribe_stream(
         self,
@@ -547,26 +409,8 @@ class TranscribeStreamingClient:
         :raises ServiceException: the service refused the request (typed).
         :raises HTTPException: the connection failed or timed out.
         """
-        request = StartMedicalScribeStreamRequest(
-            session_id=session_id,
-            language_code=language_code,
-            media_sample_rate_hz=media_sample_rate_hz,
-            media_encoding=media_encoding,
-        )
-        _check_audio_format(request.media_sample_rate_hz, request.media_encoding)
-        _check_required(language_code=request.language_code)
-        session, response_headers = await self._start(
-            MEDICAL_SCRIBE_STREAM_PATH,
-            start_medical_scribe_stream_headers(request),
-            _parser(MEDICAL_SCRIBE_EVENTS, STREAMING_EXCEPTIONS),
-            STREAMING_EXCEPTIONS,
-        )
-        scribe_output = MedicalScribeResultStream(session)
-        response = StartMedicalScribeStreamResponse(
-            result_stream=scribe_output,
-            **start_medical_scribe_stream_response_fields(response_headers),
-        )
-        return StartMedicalScribeStreamEventStream(response, session, scribe_output)
+        # locals() here is exactly the keyword arguments (and self).
+        return await self._start_operation(START_MEDICAL_SCRIBE_STREAM, locals())
 
     async def get_medical_scribe_stream(self, session_id: str) -> MedicalScribeStreamDetails:
         """Get the details of a HealthScribe session (GetMedicalScribeStream).
@@ -594,24 +438,17 @@ class TranscribeStreamingClient:
             await transport.aclose()
         return get_medical_scribe_stream_output(body)
 
-    async def _start(
-        self,
-        path: str,
-        headers: Sequence[Tuple[str, str]],
-        make_parser: Callable[[Optional[str]], EventParser],
-        registry: Mapping[str, Type[ServiceException]],
-    ) -> Tuple[EventStreamSession, Dict[str, str]]:
-        """Open a duplex call and wrap it in a session: what every Start* operation shares.
+    async def _start_operation(self, spec: OperationSpec[_S], options: Mapping[str, Any]) -> _S:
+        """What every Start* operation shares: check, open a duplex call, wrap it.
 
-        :param path: the operation's path.
-        :param headers: the request headers.
-        :param make_parser: the output stream's parser, from the request id.
-        :param registry: the operation's modeled exceptions (for an error
-            response; the parser carries the in-stream ones).
-        :returns: the session and the response headers by lowercase name.
+        :param spec: the operation.
+        :param options: the caller's options by name.
+        :returns: the started call.
         """
+        request = spec.make_request(options)
+        spec.check(request)
         transport, response_headers, seed, credentials = await self._open(
-            "POST", path, headers, registry=registry
+            "POST", spec.path, spec.request_headers(request), registry=spec.exceptions
         )
         request_id = response_headers.get("x-amzn-request-id")
         signer = EventSigner(
@@ -621,15 +458,16 @@ class TranscribeStreamingClient:
             clock=self._clock,
         )
         session = EventStreamSession(
-            transport, signer, make_parser(request_id), on_closed=self._sessions.discard
+            transport, signer, spec.parser(request_id), on_closed=self._sessions.discard
         )
         self._sessions.add(session)
         logger.debug(
-            "stream started: request id %s, session id %s",
+            "%s started: request id %s, session id %s",
+            spec.name,
             request_id,
             response_headers.get("x-amzn-transcribe-session-id"),
         )
-        return session, response_headers
+        return spec.started(session, response_headers)
 
     async def _open(
         self,
@@ -719,42 +557,3 @@ async def _read_body(transport: HTTP2Stream, limit: int) -> bytes:
             raise SerializerException(f"the response body is larger than {limit} bytes")
         # Reopen the receive window: the body is read whole, not streamed.
         transport.consumed(len(chunk))
-
-
-def _check_request(request: StartStreamTranscriptionRequest) -> None:
-    """Refuse locally what can never work; the service validates the rest."""
-    if request.media_sample_rate_hz is None:
-        raise ValidationException("media_sample_rate_hz is required")
-    if isinstance(request.media_sample_rate_hz, bool) or not isinstance(
-        request.media_sample_rate_hz, int
-    ):
-        raise ValidationException("media_sample_rate_hz must be an int")
-    if request.media_encoding is None:
-        raise ValidationException("media_encoding is required (e.g. 'pcm')")
-    if (
-        request.language_code is None
-        and not request.identify_language
-        and not request.identify_multiple_languages
-    ):
-        raise ValidationException(
-            "language_code is required unless identify_language or "
-            "identify_multiple_languages is set"
-        )
-
-
-
-def _check_audio_format(sample_rate: object, media_encoding: object) -> None:
-    """Refuse locally a request no service could accept (shared by every Start*)."""
-    if sample_rate is None:
-        raise ValidationException("media_sample_rate_hz is required")
-    if isinstance(sample_rate, bool) or not isinstance(sample_rate, int):
-        raise ValidationException("media_sample_rate_hz must be an int")
-    if media_encoding is None:
-        raise ValidationException("media_encoding is required (e.g. 'pcm')")
-
-
-def _check_required(**options: object) -> None:
-    """Refuse a request that lacks an option the model requires."""
-    for name, value in options.items():
-        if value is None:
-            raise ValidationException(f"{name} is required")

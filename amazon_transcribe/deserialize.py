@@ -36,14 +36,11 @@ from .exceptions import (
 )
 from .medical import (
     MedicalAlternative,
-    MedicalContentIdentificationType,
     MedicalEntity,
     MedicalItem,
     MedicalResult,
     MedicalTranscript,
     MedicalTranscriptEvent,
-    MedicalTranscriptionType,
-    Specialty,
 )
 from .medical_scribe import (
     ClinicalNoteGenerationResult,
@@ -67,21 +64,15 @@ from .medical_scribe import (
 )
 from .shapes import (
     Alternative,
-    ContentIdentificationType,
-    ContentRedactionType,
     Entity,
     Item,
     ItemType,
     LanguageCode,
     LanguageWithScore,
-    MediaEncoding,
-    PartialResultsStability,
     Result,
     Transcript,
     TranscriptEvent,
-    TranscriptFormat,
     UnknownEvent,
-    VocabularyFilterMethod,
     to_enum,
 )
 
@@ -93,7 +84,6 @@ __all__ = [
     "exception_from_message",
     "transcript_event",
     "output_event",
-    "start_stream_transcription_response_fields",
     "EventDecoder",
     "parse_output_message",
     "medical_transcript_event",
@@ -103,9 +93,6 @@ __all__ = [
     "MEDICAL_TRANSCRIPT_EVENTS",
     "CALL_ANALYTICS_EVENTS",
     "MEDICAL_SCRIBE_EVENTS",
-    "start_medical_stream_transcription_response_fields",
-    "start_call_analytics_stream_transcription_response_fields",
-    "start_medical_scribe_stream_response_fields",
     "medical_scribe_stream_details",
     "get_medical_scribe_stream_output",
 ]
@@ -155,53 +142,6 @@ def parse_int(value: Optional[str]) -> Optional[int]:
         return int(value.strip())
     except ValueError:
         return None
-
-
-def _split(value: Optional[str]) -> Optional[List[str]]:
-    return None if value is None else [v for v in (p.strip() for p in value.split(",")) if v]
-
-
-def start_stream_transcription_response_fields(headers: Mapping[str, str]) -> Dict[str, Any]:
-    """The fields of a StartStreamTranscription response, from its headers.
-
-    :param headers: response headers by lowercase name (see :func:`header_map`).
-    :returns: keyword arguments for ``StartStreamTranscriptionResponse``.
-    """
-    h = headers.get
-    p = "x-amzn-transcribe-"
-    return {
-        "request_id": h("x-amzn-request-id"),
-        "language_code": to_enum(LanguageCode, h(p + "language-code")),
-        "media_sample_rate_hz": parse_int(h(p + "sample-rate")),
-        "media_encoding": to_enum(MediaEncoding, h(p + "media-encoding")),
-        "vocabulary_name": h(p + "vocabulary-name"),
-        "vocabulary_names": _split(h(p + "vocabulary-names")),
-        "session_id": h(p + "session-id"),
-        "vocab_filter_name": h(p + "vocabulary-filter-name"),
-        "vocab_filter_names": _split(h(p + "vocabulary-filter-names")),
-        "vocab_filter_method": to_enum(VocabularyFilterMethod, h(p + "vocabulary-filter-method")),
-        "show_speaker_label": parse_bool(h(p + "show-speaker-label")),
-        "enable_channel_identification": parse_bool(h(p + "enable-channel-identification")),
-        "number_of_channels": parse_int(h(p + "number-of-channels")),
-        "enable_partial_results_stabilization": parse_bool(
-            h(p + "enable-partial-results-stabilization")
-        ),
-        "partial_results_stability": to_enum(
-            PartialResultsStability, h(p + "partial-results-stability")
-        ),
-        "language_model_name": h(p + "language-model-name"),
-        "pii_entity_types": h(p + "pii-entity-types"),
-        "content_redaction_type": to_enum(ContentRedactionType, h(p + "content-redaction-type")),
-        "content_identification_type": to_enum(
-            ContentIdentificationType, h(p + "content-identification-type")
-        ),
-        "identify_language": parse_bool(h(p + "identify-language")),
-        "identify_multiple_languages": parse_bool(h(p + "identify-multiple-languages")),
-        "language_options": _split(h(p + "language-options")),
-        "preferred_language": to_enum(LanguageCode, h(p + "preferred-language")),
-        "session_resume_window": parse_int(h(p + "session-resume-window")),
-        "transcript_format": to_enum(TranscriptFormat, h(p + "transcript-format")),
-    }
 
 
 def _message_of(body: bytes) -> str:
@@ -659,92 +599,6 @@ CALL_ANALYTICS_EVENTS: Mapping[str, EventDecoder] = {
 MEDICAL_SCRIBE_EVENTS: Mapping[str, EventDecoder] = {
     "TranscriptEvent": medical_scribe_transcript_event
 }
-
-
-# -- response headers ----------------------------------------------------------------
-
-_P = "x-amzn-transcribe-"
-
-
-def start_medical_stream_transcription_response_fields(
-    headers: Mapping[str, str],
-) -> Dict[str, Any]:
-    """The fields of a StartMedicalStreamTranscription response, from its headers.
-
-    :param headers: response headers by lowercase name (see :func:`header_map`).
-    :returns: keyword arguments for ``StartMedicalStreamTranscriptionResponse``.
-    """
-    h = headers.get
-    return {
-        "request_id": h("x-amzn-request-id"),
-        "language_code": to_enum(LanguageCode, h(_P + "language-code")),
-        "media_sample_rate_hz": parse_int(h(_P + "sample-rate")),
-        "media_encoding": to_enum(MediaEncoding, h(_P + "media-encoding")),
-        "vocabulary_name": h(_P + "vocabulary-name"),
-        "specialty": to_enum(Specialty, h(_P + "specialty")),
-        "type": to_enum(MedicalTranscriptionType, h(_P + "type")),
-        "show_speaker_label": parse_bool(h(_P + "show-speaker-label")),
-        "session_id": h(_P + "session-id"),
-        "enable_channel_identification": parse_bool(h(_P + "enable-channel-identification")),
-        "number_of_channels": parse_int(h(_P + "number-of-channels")),
-        "content_identification_type": to_enum(
-            MedicalContentIdentificationType, h(_P + "content-identification-type")
-        ),
-    }
-
-
-def start_call_analytics_stream_transcription_response_fields(
-    headers: Mapping[str, str],
-) -> Dict[str, Any]:
-    """The fields of a StartCallAnalyticsStreamTranscription response, from its headers.
-
-    :param headers: response headers by lowercase name (see :func:`header_map`).
-    :returns: keyword arguments for ``StartCallAnalyticsStreamTranscriptionResponse``.
-    """
-    h = headers.get
-    return {
-        "request_id": h("x-amzn-request-id"),
-        "language_code": to_enum(CallAnalyticsLanguageCode, h(_P + "language-code")),
-        "media_sample_rate_hz": parse_int(h(_P + "sample-rate")),
-        "media_encoding": to_enum(MediaEncoding, h(_P + "media-encoding")),
-        "vocabulary_name": h(_P + "vocabulary-name"),
-        "session_id": h(_P + "session-id"),
-        "vocab_filter_name": h(_P + "vocabulary-filter-name"),
-        "vocab_filter_method": to_enum(VocabularyFilterMethod, h(_P + "vocabulary-filter-method")),
-        "language_model_name": h(_P + "language-model-name"),
-        "identify_language": parse_bool(h(_P + "identify-language")),
-        "language_options": _split(h(_P + "language-options")),
-        "preferred_language": to_enum(CallAnalyticsLanguageCode, h(_P + "preferred-language")),
-        "vocabulary_names": _split(h(_P + "vocabulary-names")),
-        "vocab_filter_names": _split(h(_P + "vocabulary-filter-names")),
-        "enable_partial_results_stabilization": parse_bool(
-            h(_P + "enable-partial-results-stabilization")
-        ),
-        "partial_results_stability": to_enum(
-            PartialResultsStability, h(_P + "partial-results-stability")
-        ),
-        "content_identification_type": to_enum(
-            ContentIdentificationType, h(_P + "content-identification-type")
-        ),
-        "content_redaction_type": to_enum(ContentRedactionType, h(_P + "content-redaction-type")),
-        "pii_entity_types": h(_P + "pii-entity-types"),
-    }
-
-
-def start_medical_scribe_stream_response_fields(headers: Mapping[str, str]) -> Dict[str, Any]:
-    """The fields of a StartMedicalScribeStream response, from its headers.
-
-    :param headers: response headers by lowercase name (see :func:`header_map`).
-    :returns: keyword arguments for ``StartMedicalScribeStreamResponse``.
-    """
-    h = headers.get
-    return {
-        "request_id": h("x-amzn-request-id"),
-        "session_id": h(_P + "session-id"),
-        "language_code": to_enum(MedicalScribeLanguageCode, h(_P + "language-code")),
-        "media_sample_rate_hz": parse_int(h(_P + "sample-rate")),
-        "media_encoding": to_enum(MedicalScribeMediaEncoding, h(_P + "media-encoding")),
-    }
 
 
 # -- GetMedicalScribeStream -----------------------------------------------------------

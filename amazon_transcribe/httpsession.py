@@ -51,16 +51,13 @@ from awscrt.io import (
 )
 
 from .crt import default_bootstrap, keep_thread_state
+from .transport import DEFAULT_READ_WINDOW, DEFAULT_WRITE_WINDOW
 from .exceptions import HTTPException, TimeoutException, ValidationException
 
 __all__ = ["Timeouts", "Endpoint", "HTTP2Stream", "open_stream", "tls_context"]
 
 logger = logging.getLogger("amazon_transcribe.httpsession")
 
-#: Bytes of written-but-unsent request body allowed before writers wait.
-DEFAULT_WRITE_WINDOW = 256 * 1024
-#: Initial HTTP/2 receive window of a stream; reopened as data is consumed.
-DEFAULT_READ_WINDOW = 256 * 1024
 #: Seconds between the instants at which written data is handed to the CRT.
 #: The grid is shared by every stream of the loop, so the writes of many
 #: paced streams reach the CRT thread together: one wake-up of that thread

@@ -1,8 +1,9 @@
-"""Requests and input events to wire form (headers, event-stream messages).
+"""Request options and input events to wire form (header values, event-stream messages).
 
 Sans-IO: no asyncio, no awscrt. Booleans travel as ``true``/``false``, lists
 as one comma-joined header value, enumerations as their wire values; an
-option left at ``None`` is not sent.
+option left at ``None`` is not sent. Which option goes in which header is
+each operation's table (:mod:`amazon_transcribe.operations`).
 """
 
 from __future__ import annotations
@@ -10,41 +11,21 @@ from __future__ import annotations
 import enum
 import json
 import re
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
 from .eventstream import encode_headers, encode_message
 from .exceptions import ValidationException
-from .call_analytics import (
-    ChannelDefinition,
-    ConfigurationEvent,
-    PostCallAnalyticsSettings,
-    StartCallAnalyticsStreamTranscriptionRequest,
-)
-from .medical import StartMedicalStreamTranscriptionRequest
+from .call_analytics import ChannelDefinition, ConfigurationEvent, PostCallAnalyticsSettings
 from .medical_scribe import (
     MedicalScribeChannelDefinition,
     MedicalScribeConfigurationEvent,
     MedicalScribeSessionControlEvent,
-    StartMedicalScribeStreamRequest,
 )
-from .shapes import StartStreamTranscriptionRequest
 
 __all__ = [
     "EVENTSTREAM_CONTENT_TYPE",
-    "STREAM_TRANSCRIPTION_PATH",
-    "START_STREAM_TRANSCRIPTION_HEADERS",
     "header_value",
-    "request_headers",
-    "start_stream_transcription_headers",
-    "MEDICAL_STREAM_TRANSCRIPTION_PATH",
-    "CALL_ANALYTICS_STREAM_TRANSCRIPTION_PATH",
     "MEDICAL_SCRIBE_STREAM_PATH",
-    "START_MEDICAL_STREAM_TRANSCRIPTION_HEADERS",
-    "START_CALL_ANALYTICS_STREAM_TRANSCRIPTION_HEADERS",
-    "START_MEDICAL_SCRIBE_STREAM_HEADERS",
-    "start_medical_stream_transcription_headers",
-    "start_call_analytics_stream_transcription_headers",
-    "start_medical_scribe_stream_headers",
     "medical_scribe_stream_path",
     "configuration_event_payload",
     "configuration_event_message",
@@ -56,93 +37,8 @@ __all__ = [
 
 #: The content type of an event-stream request body.
 EVENTSTREAM_CONTENT_TYPE = "application/vnd.amazon.eventstream"
-#: The path of StartStreamTranscription.
-STREAM_TRANSCRIPTION_PATH = "/stream-transcription"
-
-#: Request attribute → header name, for StartStreamTranscription.
-START_STREAM_TRANSCRIPTION_HEADERS: Tuple[Tuple[str, str], ...] = (
-    ("language_code", "x-amzn-transcribe-language-code"),
-    ("media_sample_rate_hz", "x-amzn-transcribe-sample-rate"),
-    ("media_encoding", "x-amzn-transcribe-media-encoding"),
-    ("vocabulary_name", "x-amzn-transcribe-vocabulary-name"),
-    ("vocabulary_names", "x-amzn-transcribe-vocabulary-names"),
-    ("session_id", "x-amzn-transcribe-session-id"),
-    ("vocab_filter_method", "x-amzn-transcribe-vocabulary-filter-method"),
-    ("vocab_filter_name", "x-amzn-transcribe-vocabulary-filter-name"),
-    ("vocab_filter_names", "x-amzn-transcribe-vocabulary-filter-names"),
-    ("show_speaker_label", "x-amzn-transcribe-show-speaker-label"),
-    ("enable_channel_identification", "x-amzn-transcribe-enable-channel-identification"),
-    ("number_of_channels", "x-amzn-transcribe-number-of-channels"),
-    (
-        "enable_partial_results_stabilization",
-        "x-amzn-transcribe-enable-partial-results-stabilization",
-    ),
-    ("partial_results_stability", "x-amzn-transcribe-partial-results-stability"),
-    ("language_model_name", "x-amzn-transcribe-language-model-name"),
-    ("identify_language", "x-amzn-transcribe-identify-language"),
-    ("preferred_language", "x-amzn-transcribe-preferred-language"),
-    ("identify_multiple_languages", "x-amzn-transcribe-identify-multiple-languages"),
-    ("language_options", "x-amzn-transcribe-language-options"),
-    ("pii_entity_types", "x-amzn-transcribe-pii-entity-types"),
-    ("content_redaction_type", "x-amzn-transcribe-content-redaction-type"),
-    ("content_identification_type", "x-amzn-transcribe-content-identification-type"),
-    ("session_resume_window", "x-amzn-transcribe-session-resume-window"),
-    ("transcript_format", "x-amzn-transcribe-transcript-format"),
-)
-
-#: The path of StartMedicalStreamTranscription.
-MEDICAL_STREAM_TRANSCRIPTION_PATH = "/medical-stream-transcription"
-#: The path of StartCallAnalyticsStreamTranscription.
-CALL_ANALYTICS_STREAM_TRANSCRIPTION_PATH = "/call-analytics-stream-transcription"
 #: The path of StartMedicalScribeStream (and the prefix of GetMedicalScribeStream's).
 MEDICAL_SCRIBE_STREAM_PATH = "/medical-scribe-stream"
-
-_P = "x-amzn-transcribe-"
-
-#: Request attribute → header name, for StartMedicalStreamTranscription.
-START_MEDICAL_STREAM_TRANSCRIPTION_HEADERS: Tuple[Tuple[str, str], ...] = (
-    ("language_code", _P + "language-code"),
-    ("media_sample_rate_hz", _P + "sample-rate"),
-    ("media_encoding", _P + "media-encoding"),
-    ("vocabulary_name", _P + "vocabulary-name"),
-    ("specialty", _P + "specialty"),
-    ("type", _P + "type"),
-    ("show_speaker_label", _P + "show-speaker-label"),
-    ("session_id", _P + "session-id"),
-    ("enable_channel_identification", _P + "enable-channel-identification"),
-    ("number_of_channels", _P + "number-of-channels"),
-    ("content_identification_type", _P + "content-identification-type"),
-)
-
-#: Request attribute → header name, for StartCallAnalyticsStreamTranscription.
-START_CALL_ANALYTICS_STREAM_TRANSCRIPTION_HEADERS: Tuple[Tuple[str, str], ...] = (
-    ("language_code", _P + "language-code"),
-    ("media_sample_rate_hz", _P + "sample-rate"),
-    ("media_encoding", _P + "media-encoding"),
-    ("vocabulary_name", _P + "vocabulary-name"),
-    ("session_id", _P + "session-id"),
-    ("vocab_filter_name", _P + "vocabulary-filter-name"),
-    ("vocab_filter_method", _P + "vocabulary-filter-method"),
-    ("language_model_name", _P + "language-model-name"),
-    ("identify_language", _P + "identify-language"),
-    ("language_options", _P + "language-options"),
-    ("preferred_language", _P + "preferred-language"),
-    ("vocabulary_names", _P + "vocabulary-names"),
-    ("vocab_filter_names", _P + "vocabulary-filter-names"),
-    ("enable_partial_results_stabilization", _P + "enable-partial-results-stabilization"),
-    ("partial_results_stability", _P + "partial-results-stability"),
-    ("content_identification_type", _P + "content-identification-type"),
-    ("content_redaction_type", _P + "content-redaction-type"),
-    ("pii_entity_types", _P + "pii-entity-types"),
-)
-
-#: Request attribute → header name, for StartMedicalScribeStream.
-START_MEDICAL_SCRIBE_STREAM_HEADERS: Tuple[Tuple[str, str], ...] = (
-    ("session_id", _P + "session-id"),
-    ("language_code", _P + "language-code"),
-    ("media_sample_rate_hz", _P + "sample-rate"),
-    ("media_encoding", _P + "media-encoding"),
-)
 
 _SESSION_ID = re.compile(r"[a-fA-F0-9]{8}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{12}")
 
@@ -179,79 +75,6 @@ def header_value(name: str, value: Any) -> Optional[str]:
     raise ValidationException(
         f"{name}: cannot send a value of type {type(value).__name__} as a header"
     )
-
-
-def request_headers(
-    request: object, table: Sequence[Tuple[str, str]]
-) -> List[Tuple[str, str]]:
-    """Render the set options of ``request`` as headers.
-
-    :param request: the request shape.
-    :param table: attribute name → header name pairs.
-    :returns: ``(name, value)`` pairs for the options that are set.
-    :raises ValidationException: an option has a type no header can carry.
-    """
-    headers: List[Tuple[str, str]] = []
-    for attribute, header in table:
-        value = header_value(attribute, getattr(request, attribute))
-        if value is not None:
-            headers.append((header, value))
-    return headers
-
-
-def _stream_request_headers(
-    request: object, table: Sequence[Tuple[str, str]]
-) -> List[Tuple[str, str]]:
-    # Every streaming operation: the event-stream content type, then its options.
-    return [("content-type", EVENTSTREAM_CONTENT_TYPE)] + request_headers(request, table)
-
-
-def start_stream_transcription_headers(
-    request: StartStreamTranscriptionRequest,
-) -> List[Tuple[str, str]]:
-    """The headers of a StartStreamTranscription request.
-
-    :param request: the request.
-    :returns: the content type and every option that is set.
-    :raises ValidationException: an option has a type no header can carry.
-    """
-    return _stream_request_headers(request, START_STREAM_TRANSCRIPTION_HEADERS)
-
-
-def start_medical_stream_transcription_headers(
-    request: StartMedicalStreamTranscriptionRequest,
-) -> List[Tuple[str, str]]:
-    """The headers of a StartMedicalStreamTranscription request.
-
-    :param request: the request.
-    :returns: the content type and every option that is set.
-    :raises ValidationException: an option has a type no header can carry.
-    """
-    return _stream_request_headers(request, START_MEDICAL_STREAM_TRANSCRIPTION_HEADERS)
-
-
-def start_call_analytics_stream_transcription_headers(
-    request: StartCallAnalyticsStreamTranscriptionRequest,
-) -> List[Tuple[str, str]]:
-    """The headers of a StartCallAnalyticsStreamTranscription request.
-
-    :param request: the request.
-    :returns: the content type and every option that is set.
-    :raises ValidationException: an option has a type no header can carry.
-    """
-    return _stream_request_headers(request, START_CALL_ANALYTICS_STREAM_TRANSCRIPTION_HEADERS)
-
-
-def start_medical_scribe_stream_headers(
-    request: StartMedicalScribeStreamRequest,
-) -> List[Tuple[str, str]]:
-    """The headers of a StartMedicalScribeStream request.
-
-    :param request: the request.
-    :returns: the content type and every option that is set.
-    :raises ValidationException: an option has a type no header can carry.
-    """
-    return _stream_request_headers(request, START_MEDICAL_SCRIBE_STREAM_HEADERS)
 
 
 def medical_scribe_stream_path(session_id: str) -> str:

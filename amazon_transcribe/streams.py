@@ -13,17 +13,14 @@ once and raised to every waiter: the reader, the sender and ``end_stream``.
 from __future__ import annotations
 
 import asyncio
-import collections
 import logging
 from typing import (
     Any,
     AsyncIterator,
     Callable,
-    Deque,
     Generic,
     Mapping,
     Optional,
-    Tuple,
     Type,
     TypeVar,
     Union,
@@ -35,20 +32,15 @@ from .call_analytics import (
     StartCallAnalyticsStreamTranscriptionResponse,
     UtteranceEvent,
 )
-from .deserialize import EventDecoder, output_event, parse_output_message
-from .eventstream import Message
 from .exceptions import (
-    SERVICE_EXCEPTIONS,
     HTTPException,
     SDKError,
     SerializerException,
-    ServiceException,
     TimeoutException,
     ValidationException,
 )
-from .httpsession import DEFAULT_READ_WINDOW
 from .protocol import EventParser, InputState, OutputState, StreamProtocol
-from .transport import Transport
+from .transport import DEFAULT_READ_WINDOW, Transport
 from .medical import MedicalTranscriptEvent, StartMedicalStreamTranscriptionResponse
 from .medical_scribe import (
     MedicalScribeConfigurationEvent,
@@ -72,8 +64,6 @@ __all__ = [
     "TranscriptResultStream",
     "OutputStream",
     "StartStreamTranscriptionEventStream",
-    "transcript_parser",
-    "event_parser",
     "CallAnalyticsAudioStream",
     "MedicalScribeInputStream",
     "MedicalTranscriptResultStream",
@@ -388,23 +378,6 @@ class TranscriptResultStream(OutputStream[Union[TranscriptEvent, UnknownEvent]])
     """
 
 
-def transcript_parser(
-    request_id: Optional[str],
-    registry: Mapping[str, Type[ServiceException]] = SERVICE_EXCEPTIONS,
-) -> EventParser:
-    """The parser of StartStreamTranscription's output messages.
-
-    :param request_id: the call's request id (carried by exceptions).
-    :param registry: the modeled exceptions.
-    :returns: a function from message to event.
-    """
-
-    def parse(message: Message) -> Union[TranscriptEvent, UnknownEvent]:
-        return output_event(message, request_id=request_id, registry=registry)
-
-    return parse
-
-
 class CallAnalyticsAudioStream(AudioStream):
     """The input side of a call analytics stream: audio, and the configuration first.
 
@@ -531,25 +504,6 @@ class MedicalScribeResultStream(OutputStream[Union[MedicalScribeTranscriptEvent,
     (and :class:`~amazon_transcribe.model.UnknownEvent`) and raises the
     operation's exceptions.
     """
-
-
-def event_parser(
-    events: Mapping[str, EventDecoder],
-    request_id: Optional[str],
-    registry: Mapping[str, Type[ServiceException]],
-) -> EventParser:
-    """The parser of an output stream whose event types are ``events``.
-
-    :param events: the output union's event types and their decoders.
-    :param request_id: the call's request id (carried by exceptions).
-    :param registry: the operation's modeled exceptions.
-    :returns: a function from message to event.
-    """
-
-    def parse(message: Message) -> Any:
-        return parse_output_message(message, events, request_id=request_id, registry=registry)
-
-    return parse
 
 
 _Response = TypeVar("_Response")

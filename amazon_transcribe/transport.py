@@ -23,7 +23,12 @@ from typing import Protocol
 from .eventstream import encode_message
 from .exceptions import HTTPException
 
-__all__ = ["Transport", "MemoryTransport"]
+__all__ = ["Transport", "MemoryTransport", "DEFAULT_READ_WINDOW", "DEFAULT_WRITE_WINDOW"]
+
+#: Bytes of written-but-unsent request body allowed before writers wait.
+DEFAULT_WRITE_WINDOW = 256 * 1024
+#: Initial receive window of a stream; reopened as the reader takes data.
+DEFAULT_READ_WINDOW = 256 * 1024
 
 
 class Transport(Protocol):
@@ -103,7 +108,9 @@ class MemoryTransport:
     :param accept_writes: take every write at once (no backpressure).
     """
 
-    def __init__(self, *, write_window: int = 256 * 1024, accept_writes: bool = False) -> None:
+    def __init__(
+        self, *, write_window: int = DEFAULT_WRITE_WINDOW, accept_writes: bool = False
+    ) -> None:
         self._write_window = write_window
         self._accept_writes = accept_writes
         self._chunks: Deque[bytes] = collections.deque()

@@ -211,7 +211,7 @@ class Setup:
         from amazon_transcribe.auth import Credentials
         from amazon_transcribe.endpoints import signing_region
         from amazon_transcribe.httpsession import Endpoint, tls_context
-        from amazon_transcribe.serialize import start_stream_transcription_headers
+        from amazon_transcribe.operations import START_STREAM_TRANSCRIPTION
         from amazon_transcribe.shapes import StartStreamTranscriptionRequest
 
         endpoint = Endpoint(env["AWS_ENDPOINT_URL_TRANSCRIBE_STREAMING"])
@@ -224,7 +224,7 @@ class Setup:
             env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]
         )
         self.region = signing_region(env["AWS_REGION"])
-        self.headers = start_stream_transcription_headers(
+        self.headers = START_STREAM_TRANSCRIPTION.request_headers(
             StartStreamTranscriptionRequest(
                 language_code="en-US", media_sample_rate_hz=SAMPLE_RATE, media_encoding="pcm"
             )
@@ -240,7 +240,7 @@ async def open_raw_stream(setup: Setup) -> RawStream:
     from awscrt.http import Http2ClientConnection, HttpHeaders, HttpRequest, HttpVersion
     from awscrt.io import SocketOptions
 
-    from amazon_transcribe.serialize import STREAM_TRANSCRIPTION_PATH
+    from amazon_transcribe.operations import START_STREAM_TRANSCRIPTION
     from amazon_transcribe.signer import EventSigner
     from amazon_transcribe.sigv4 import sign_request
 
@@ -268,7 +268,7 @@ async def open_raw_stream(setup: Setup) -> RawStream:
         raise RuntimeError("HTTP/2 was not negotiated")
     signed = sign_request(
         "POST",
-        STREAM_TRANSCRIPTION_PATH,
+        START_STREAM_TRANSCRIPTION.path,
         setup.headers,
         host=setup.authority,
         credentials=setup.credentials,
@@ -278,7 +278,7 @@ async def open_raw_stream(setup: Setup) -> RawStream:
     headers: List[Tuple[str, str]] = list(signed.request.headers)
     request = HttpRequest(
         "POST",
-        STREAM_TRANSCRIPTION_PATH,
+        START_STREAM_TRANSCRIPTION.path,
         HttpHeaders([(name.lower(), value) for name, value in headers]),
     )
     raw = RawStream(

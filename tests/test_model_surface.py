@@ -8,12 +8,7 @@ import json
 import pytest
 
 from amazon_transcribe import client, handlers, model, utils
-from amazon_transcribe.deserialize import (
-    error_from_response,
-    header_map,
-    output_event,
-    start_stream_transcription_response_fields,
-)
+from amazon_transcribe.deserialize import error_from_response, header_map, output_event
 from amazon_transcribe.eventstream import Message
 from amazon_transcribe.exceptions import (
     BadRequestException,
@@ -23,7 +18,8 @@ from amazon_transcribe.exceptions import (
     UnknownServiceException,
     ValidationException,
 )
-from amazon_transcribe.serialize import header_value, start_stream_transcription_headers
+from amazon_transcribe.operations import START_STREAM_TRANSCRIPTION
+from amazon_transcribe.serialize import header_value
 
 OPTIONS_0_6_4 = [
     "language_code", "media_sample_rate_hz", "media_encoding", "vocabulary_name",
@@ -120,7 +116,7 @@ def test_request_headers_render_as_the_service_expects() -> None:
         vocabulary_names=["a", "b"], language_options=["en-US", "de-DE"],
         identify_multiple_languages=None,
     )
-    assert start_stream_transcription_headers(request) == [
+    assert START_STREAM_TRANSCRIPTION.request_headers(request) == [
         ("content-type", "application/vnd.amazon.eventstream"),
         ("x-amzn-transcribe-language-code", "en-US"),
         ("x-amzn-transcribe-sample-rate", "16000"),
@@ -223,7 +219,7 @@ def test_http_error_responses() -> None:
 
 
 def test_response_fields_from_headers() -> None:
-    fields = start_stream_transcription_response_fields(header_map([
+    fields = START_STREAM_TRANSCRIPTION.response_fields(header_map([
         ("x-amzn-request-id", "rid"), ("x-amzn-transcribe-language-code", "en-US"),
         ("x-amzn-transcribe-sample-rate", "16000"), ("x-amzn-transcribe-media-encoding", "pcm"),
         ("x-amzn-transcribe-session-id", "sid"), ("x-amzn-transcribe-show-speaker-label", "True"),

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Any, AsyncIterator, List
+from typing import List
 
 import pytest
 
@@ -19,11 +19,9 @@ from amazon_transcribe.emulator.engine import (
     RecognitionSession,
     StreamSettings,
 )
-from amazon_transcribe.emulator.faults import StallFault
 from amazon_transcribe.emulator.scripted import ScriptedEngine
 from amazon_transcribe.emulator.wer import word_error_rate
-from amazon_transcribe.httpsession import DEFAULT_WRITE_WINDOW, Timeouts
-from amazon_transcribe.model import TranscriptEvent
+from amazon_transcribe.httpsession import Timeouts
 
 from .support import ASSETS, collect, make_client, other_tasks, pcm, send_all, sha256, start
 

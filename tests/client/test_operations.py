@@ -32,7 +32,6 @@ from amazon_transcribe.call_analytics import (
     PointsOfInterest,
     PostCallAnalyticsSettings,
     Sentiment,
-    StartCallAnalyticsStreamTranscriptionRequest,
     TimestampRange,
     UtteranceEvent,
 )
@@ -42,12 +41,9 @@ from amazon_transcribe.deserialize import (
     MEDICAL_TRANSCRIPT_EVENTS,
     get_medical_scribe_stream_output,
     parse_output_message,
-    start_call_analytics_stream_transcription_response_fields,
-    start_medical_scribe_stream_response_fields,
-    start_medical_stream_transcription_response_fields,
 )
 from amazon_transcribe.emulator import TranscribeEmulator
-from amazon_transcribe.emulator.scripted import Script, ScriptedEngine
+from amazon_transcribe.emulator.scripted import ScriptedEngine
 from amazon_transcribe.eventstream import Message
 from amazon_transcribe.exceptions import (
     GET_MEDICAL_SCRIBE_STREAM_EXCEPTIONS,
@@ -76,7 +72,6 @@ from amazon_transcribe.medical import (
     MedicalTranscriptEvent,
     MedicalTranscriptionType,
     Specialty,
-    StartMedicalStreamTranscriptionRequest,
 )
 from amazon_transcribe.medical_scribe import (
     ClinicalNoteGenerationResult,
@@ -102,20 +97,18 @@ from amazon_transcribe.medical_scribe import (
     MedicalScribeTranscriptSegment,
     MedicalScribeVocabularyFilterMethod,
     Pronouns,
-    StartMedicalScribeStreamRequest,
+)
+from amazon_transcribe.operations import (
+    START_CALL_ANALYTICS_STREAM_TRANSCRIPTION,
+    START_MEDICAL_SCRIBE_STREAM,
+    START_MEDICAL_STREAM_TRANSCRIPTION,
+    START_STREAM_TRANSCRIPTION,
 )
 from amazon_transcribe.serialize import (
-    START_CALL_ANALYTICS_STREAM_TRANSCRIPTION_HEADERS,
-    START_MEDICAL_SCRIBE_STREAM_HEADERS,
-    START_MEDICAL_STREAM_TRANSCRIPTION_HEADERS,
-    START_STREAM_TRANSCRIPTION_HEADERS,
     configuration_event_payload,
     medical_scribe_configuration_event_payload,
     medical_scribe_session_control_event_payload,
     medical_scribe_stream_path,
-    start_call_analytics_stream_transcription_headers,
-    start_medical_scribe_stream_headers,
-    start_medical_stream_transcription_headers,
 )
 from amazon_transcribe.shapes import (
     ContentIdentificationType,
@@ -496,19 +489,13 @@ SCRIBE_TABLE: List[Tuple[str, Any, str, str]] = [
      "flac"),
 ]
 
-#: operation method → (table, the SDK's attribute→header table, request class, serializer)
+#: operation method → (the protocol's table, the SDK's operation spec)
 OPERATIONS: Dict[str, Tuple[Any, ...]] = {
-    "start_stream_transcription": (STANDARD_TABLE, START_STREAM_TRANSCRIPTION_HEADERS),
-    "start_medical_stream_transcription": (
-        MEDICAL_TABLE, START_MEDICAL_STREAM_TRANSCRIPTION_HEADERS,
-        StartMedicalStreamTranscriptionRequest, start_medical_stream_transcription_headers),
+    "start_stream_transcription": (STANDARD_TABLE, START_STREAM_TRANSCRIPTION),
+    "start_medical_stream_transcription": (MEDICAL_TABLE, START_MEDICAL_STREAM_TRANSCRIPTION),
     "start_call_analytics_stream_transcription": (
-        CALL_ANALYTICS_TABLE, START_CALL_ANALYTICS_STREAM_TRANSCRIPTION_HEADERS,
-        StartCallAnalyticsStreamTranscriptionRequest,
-        start_call_analytics_stream_transcription_headers),
-    "start_medical_scribe_stream": (
-        SCRIBE_TABLE, START_MEDICAL_SCRIBE_STREAM_HEADERS, StartMedicalScribeStreamRequest,
-        start_medical_scribe_stream_headers),
+        CALL_ANALYTICS_TABLE, START_CALL_ANALYTICS_STREAM_TRANSCRIPTION),
+    "start_medical_scribe_stream": (SCRIBE_TABLE, START_MEDICAL_SCRIBE_STREAM),
 }
 
 
@@ -518,38 +505,45 @@ def test_every_option_of_the_protocol_is_a_keyword_with_its_header(operation: st
 
     from amazon_transcribe.client import TranscribeStreamingClient
 
-    table, sdk_table = OPERATIONS[operation][:2]
+    table, spec = OPERATIONS[operation]
     parameters = inspect.signature(getattr(TranscribeStreamingClient, operation)).parameters
     assert {row[0] for row in table} == {p for p in parameters if p != "self"}
-    assert {(row[0], row[2]) for row in table} == set(sdk_table)
+    assert {(row[0], row[2]) for row in table} == {(h.attribute, h.name) for h in spec.headers}
 
 
-@pytest.mark.parametrize("operation", sorted(set(OPERATIONS) - {"start_stream_transcription"}))
+@pytest.mark.parametrize("operation", sorted(OPERATIONS))
 def test_request_headers_serialize_every_option(operation: str) -> None:
-    table, _, request_class, serializer = OPERATIONS[operation]
-    headers = serializer(request_class(**{row[0]: row[1] for row in table}))
+    table, spec = OPERATIONS[operation]
+    headers = spec.request_headers(spec.request_type(**{row[0]: row[1] for row in table}))
     assert headers[0] == ("content-type", "application/vnd.amazon.eventstream")
     assert sorted(headers[1:]) == sorted((row[2], row[3]) for row in table)
 
 
+@pytest.mark.parametrize("operation", sorted(OPERATIONS))
+def test_response_headers_read_back_every_option(operation: str) -> None:
+    table, spec = OPERATIONS[operation]
+    fields = spec.response_fields(
+        dict({row[2]: row[3] for row in table}, **{"x-amzn-request-id": "req"}))
+    assert fields.pop("request_id") == "req"
+    # Read back equal to what was sent: enumerations as members, lists as lists.
+    assert fields == {row[0]: row[1] for row in table}
+
+
 def test_response_headers_become_typed_fields() -> None:
     echo = {row[2]: row[3] for row in MEDICAL_TABLE}
-    fields = start_medical_stream_transcription_response_fields(
+    fields = START_MEDICAL_STREAM_TRANSCRIPTION.response_fields(
         dict(echo, **{"x-amzn-request-id": "req"}))
     assert fields["request_id"] == "req" and fields["specialty"] is Specialty.CARDIOLOGY
     assert fields["type"] is MedicalTranscriptionType.DICTATION
     assert fields["show_speaker_label"] is False and fields["number_of_channels"] == 2
     assert fields["content_identification_type"] is MedicalContentIdentificationType.PHI
-    assert {k: v for k, v in fields.items() if k != "request_id"} == {
-        row[0]: row[1] for row in MEDICAL_TABLE}
-    fields = start_call_analytics_stream_transcription_response_fields(
+    fields = START_CALL_ANALYTICS_STREAM_TRANSCRIPTION.response_fields(
         {row[2]: row[3] for row in CALL_ANALYTICS_TABLE})
     assert fields["language_options"] == ["en-US", "de-DE"]
     assert fields["vocabulary_names"] == ["a", "b"] and fields["identify_language"] is True
     assert fields["preferred_language"] is CallAnalyticsLanguageCode.DE_DE
     assert fields["vocab_filter_method"] is VocabularyFilterMethod.TAG
-    fields = start_medical_scribe_stream_response_fields(
-        {row[2]: row[3] for row in SCRIBE_TABLE})
+    fields = START_MEDICAL_SCRIBE_STREAM.response_fields({row[2]: row[3] for row in SCRIBE_TABLE})
     assert fields["media_encoding"] is MedicalScribeMediaEncoding.FLAC
     assert fields["session_id"] == SESSION and fields["media_sample_rate_hz"] == 16000
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import json
-from typing import Any, AsyncIterator, List, Tuple, Type
+from typing import Any, AsyncIterator, List, Type
 
 import pytest
 
@@ -29,13 +29,13 @@ from amazon_transcribe.exceptions import (
     StreamClosedError,
 )
 from amazon_transcribe.model import TranscriptEvent, UnknownEvent
+from amazon_transcribe.operations import START_STREAM_TRANSCRIPTION
 from amazon_transcribe.serialize import audio_event_message
 from amazon_transcribe.signer import EventSigner
 from amazon_transcribe.streams import (
     AudioStream,
     EventStreamSession,
     TranscriptResultStream,
-    transcript_parser,
 )
 from amazon_transcribe.transport import MemoryTransport
 
@@ -78,7 +78,7 @@ class Call:
     def __init__(self, transport: MemoryTransport, read_window: int = 256 * 1024) -> None:
         self.transport = transport
         self.session = EventStreamSession(
-            transport, signer(), transcript_parser("request-1"), read_window=read_window
+            transport, signer(), START_STREAM_TRANSCRIPTION.parser("request-1"), read_window=read_window
         )
         self.input = AudioStream(self.session)
         self.output = TranscriptResultStream(self.session)
