@@ -236,6 +236,18 @@ def _json(message: Message) -> Dict[str, Any]:
     return document
 
 
+# -- declarative payload decoding -------------------------------------------------
+#
+# Each structure is one table of (attribute, JSON member, converter) rows,
+# compiled once into a function ``decode(dict) -> shape`` whose body is the
+# same straight-line code a person would write: one converter call per
+# member, no per-field loop or keyword dictionary at run time. Converters
+# are total: a member that is absent or of the wrong JSON type becomes
+# ``None`` (or the empty value the model's shape requires), never an error.
+
+_Converter = Callable[[Any], Any]
+
+
 def _float(value: Any) -> Optional[float]:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
@@ -248,75 +260,189 @@ def _opt_str(value: Any) -> Optional[str]:
     return value if isinstance(value, str) else None
 
 
+def _int(value: Any) -> Optional[int]:
+    # JSON longs may arrive as 19010 or 19010.0; booleans are not numbers here.
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
 def _list(value: Any) -> List[Any]:
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
-def _item(data: Mapping[str, Any]) -> Item:
-    return Item(
-        start_time=_float(data.get("StartTime")),
-        end_time=_float(data.get("EndTime")),
-        item_type=to_enum(ItemType, _opt_str(data.get("Type"))),
-        content=_opt_str(data.get("Content")),
-        vocabulary_filter_match=_opt_bool(data.get("VocabularyFilterMatch")),
-        speaker=_opt_str(data.get("Speaker")),
-        confidence=_float(data.get("Confidence")),
-        stable=_opt_bool(data.get("Stable")),
-    )
+def _timestamp(value: Any) -> Optional[datetime.datetime]:
+    # restJson1 body timestamps are epoch seconds (possibly fractional).
+    seconds = _float(value)
+    if seconds is None:
+        return None
+    return datetime.datetime.fromtimestamp(seconds, tz=datetime.timezone.utc)
 
 
-def _entity(data: Mapping[str, Any]) -> Entity:
-    return Entity(
-        start_time=_float(data.get("StartTime")),
-        end_time=_float(data.get("EndTime")),
-        category=_opt_str(data.get("Category")),
-        content=_opt_str(data.get("Content")),
-        confidence=_float(data.get("Confidence")),
-        entity_type=_opt_str(data.get("Type")),
-    )
+def _str_map(value: Any) -> Optional[Dict[str, str]]:
+    if not isinstance(value, dict):
+        return None
+    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
 
 
-def _alternative(data: Mapping[str, Any]) -> Alternative:
-    return Alternative(
-        transcript=_opt_str(data.get("Transcript")),
-        items=[_item(i) for i in _list(data.get("Items"))],
-        entities=[_entity(e) for e in _list(data.get("Entities"))],
-    )
+def _strings(value: Any) -> Optional[List[str]]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else None
 
 
-def _result(data: Mapping[str, Any]) -> Result:
-    identification = data.get("LanguageIdentification")
-    return Result(
-        result_id=_opt_str(data.get("ResultId")),
-        start_time=_float(data.get("StartTime")),
-        end_time=_float(data.get("EndTime")),
-        is_partial=_opt_bool(data.get("IsPartial")),
-        alternatives=[_alternative(a) for a in _list(data.get("Alternatives"))],
-        channel_id=_opt_str(data.get("ChannelId")),
-        language_code=to_enum(LanguageCode, _opt_str(data.get("LanguageCode"))),
-        language_identification=None
-        if identification is None
-        else [
-            LanguageWithScore(
-                language_code=to_enum(LanguageCode, _opt_str(s.get("LanguageCode"))),
-                score=_float(s.get("Score")),
-            )
-            for s in _list(identification)
-        ],
-    )
+def _required_str(value: Any) -> str:
+    # A member the model requires: its shape has no None for it.
+    return value if isinstance(value, str) else ""
 
 
-def transcript_event(message: Message) -> TranscriptEvent:
-    """Parse a ``TranscriptEvent`` message.
+def _required_int(value: Any) -> int:
+    number = _int(value)
+    return 0 if number is None else number
 
-    :param message: the message.
-    :returns: the event.
-    :raises SerializerException: the payload is not a JSON object.
+
+def _enum(cls: Any, *, required: bool = False) -> _Converter:
+    empty = "" if required else None
+
+    def convert(value: Any) -> Any:
+        return to_enum(cls, value) if isinstance(value, str) else empty
+
+    return convert
+
+
+def _one(decode: _Converter) -> _Converter:
+    """A nested structure; ``None`` when absent."""
+
+    def convert(value: Any) -> Any:
+        return decode(value) if isinstance(value, dict) else None
+
+    return convert
+
+
+def _always(decode: _Converter) -> _Converter:
+    """A nested structure that is always built (empty when absent)."""
+
+    def convert(value: Any) -> Any:
+        return decode(value if isinstance(value, dict) else {})
+
+    return convert
+
+
+def _many(decode: _Converter) -> _Converter:
+    """A list of structures; empty when absent."""
+
+    def convert(value: Any) -> List[Any]:
+        return [decode(v) for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+    return convert
+
+
+def _many_or_none(decode: _Converter) -> _Converter:
+    """A list of structures; ``None`` when absent (the service did not send it)."""
+    many = _many(decode)
+
+    def convert(value: Any) -> Optional[List[Any]]:
+        return None if value is None else many(value)
+
+    return convert
+
+
+def _map_of(decode: _Converter) -> _Converter:
+    """A map of structures by name; ``None`` when absent."""
+
+    def convert(value: Any) -> Optional[Dict[str, Any]]:
+        if not isinstance(value, dict):
+            return None
+        return {name: decode(v) for name, v in value.items() if isinstance(v, dict)}
+
+    return convert
+
+
+def _structure(cls: type, *rows: Tuple[str, str, _Converter]) -> Callable[[Mapping[str, Any]], Any]:
+    """Compile a field table into a decoder of ``cls`` from its JSON object.
+
+    :param cls: the shape.
+    :param rows: ``(attribute, JSON member, converter)``, one per field.
+    :returns: ``decode(dict) -> cls``.
     """
-    document = _json(message)
-    transcript = document.get("Transcript")
-    results = _list(transcript.get("Results")) if isinstance(transcript, dict) else []
-    return TranscriptEvent(transcript=Transcript(results=[_result(r) for r in results]))
+    namespace: Dict[str, Any] = {"_cls": cls}
+    arguments = []
+    for index, (attribute, member, convert) in enumerate(rows):
+        namespace[f"_c{index}"] = convert
+        arguments.append(f"{attribute}=_c{index}(get({member!r}))")
+    source = (
+        f"def decode_{cls.__name__}(data):\n"
+        "    get = data.get\n"
+        f"    return _cls({', '.join(arguments)})\n"
+    )
+    exec(compile(source, f"<decoder of {cls.__name__}>", "exec"), namespace)  # noqa: S102
+    decoder: Callable[[Mapping[str, Any]], Any] = namespace[f"decode_{cls.__name__}"]
+    return decoder
+
+
+def _event(decode: Callable[[Mapping[str, Any]], Any]) -> Callable[[Message], Any]:
+    def decode_message(message: Message) -> Any:
+        return decode(_json(message))
+
+    return decode_message
+
+
+_F, _B, _S, _I = _float, _opt_bool, _opt_str, _int
+
+# -- StartStreamTranscription (PROTOCOL.md §8.1) --
+
+_item = _structure(
+    Item,
+    ("start_time", "StartTime", _F),
+    ("end_time", "EndTime", _F),
+    ("item_type", "Type", _enum(ItemType)),
+    ("content", "Content", _S),
+    ("vocabulary_filter_match", "VocabularyFilterMatch", _B),
+    ("speaker", "Speaker", _S),
+    ("confidence", "Confidence", _F),
+    ("stable", "Stable", _B),
+)
+_entity = _structure(
+    Entity,
+    ("start_time", "StartTime", _F),
+    ("end_time", "EndTime", _F),
+    ("category", "Category", _S),
+    ("content", "Content", _S),
+    ("confidence", "Confidence", _F),
+    ("entity_type", "Type", _S),
+)
+_alternative = _structure(
+    Alternative,
+    ("transcript", "Transcript", _S),
+    ("items", "Items", _many(_item)),
+    ("entities", "Entities", _many(_entity)),
+)
+_language_with_score = _structure(
+    LanguageWithScore,
+    ("language_code", "LanguageCode", _enum(LanguageCode)),
+    ("score", "Score", _F),
+)
+_result = _structure(
+    Result,
+    ("result_id", "ResultId", _S),
+    ("start_time", "StartTime", _F),
+    ("end_time", "EndTime", _F),
+    ("is_partial", "IsPartial", _B),
+    ("alternatives", "Alternatives", _many(_alternative)),
+    ("channel_id", "ChannelId", _S),
+    ("language_code", "LanguageCode", _enum(LanguageCode)),
+    ("language_identification", "LanguageIdentification", _many_or_none(_language_with_score)),
+)
+_transcript_event = _structure(
+    TranscriptEvent,
+    ("transcript", "Transcript", _always(_structure(Transcript, ("results", "Results", _many(_result))))),
+)
+
+#: Parse a ``TranscriptEvent`` message (raises :class:`SerializerException`
+#: when the payload is not a JSON object).
+transcript_event: Callable[[Message], TranscriptEvent] = _event(_transcript_event)
 
 
 #: Parses the payload of one output event type.
@@ -377,214 +503,162 @@ def output_event(
     return event
 
 
-# -- medical -------------------------------------------------------------------
+# -- StartMedicalStreamTranscription (PROTOCOL.md §8.2) --
 
+_medical_item = _structure(
+    MedicalItem,
+    ("start_time", "StartTime", _F),
+    ("end_time", "EndTime", _F),
+    ("item_type", "Type", _enum(ItemType)),
+    ("content", "Content", _S),
+    ("confidence", "Confidence", _F),
+    ("speaker", "Speaker", _S),
+)
+_medical_entity = _structure(
+    MedicalEntity,
+    ("start_time", "StartTime", _F),
+    ("end_time", "EndTime", _F),
+    ("category", "Category", _S),
+    ("content", "Content", _S),
+    ("confidence", "Confidence", _F),
+)
+_medical_alternative = _structure(
+    MedicalAlternative,
+    ("transcript", "Transcript", _S),
+    ("items", "Items", _many(_medical_item)),
+    ("entities", "Entities", _many(_medical_entity)),
+)
+_medical_result = _structure(
+    MedicalResult,
+    ("result_id", "ResultId", _S),
+    ("start_time", "StartTime", _F),
+    ("end_time", "EndTime", _F),
+    ("is_partial", "IsPartial", _B),
+    ("alternatives", "Alternatives", _many(_medical_alternative)),
+    ("channel_id", "ChannelId", _S),
+)
+_medical_transcript_event = _structure(
+    MedicalTranscriptEvent,
+    (
+        "transcript",
+        "Transcript",
+        _always(_structure(MedicalTranscript, ("results", "Results", _many(_medical_result)))),
+    ),
+)
 
-def _medical_item(data: Mapping[str, Any]) -> MedicalItem:
-    return MedicalItem(
-        start_time=_float(data.get("StartTime")),
-        end_time=_float(data.get("EndTime")),
-        item_type=to_enum(ItemType, _opt_str(data.get("Type"))),
-        content=_opt_str(data.get("Content")),
-        confidence=_float(data.get("Confidence")),
-        speaker=_opt_str(data.get("Speaker")),
-    )
+#: Parse a medical ``TranscriptEvent`` message.
+medical_transcript_event: Callable[[Message], MedicalTranscriptEvent] = _event(
+    _medical_transcript_event
+)
 
+# -- StartCallAnalyticsStreamTranscription (PROTOCOL.md §8.3) --
 
-def _medical_entity(data: Mapping[str, Any]) -> MedicalEntity:
-    return MedicalEntity(
-        start_time=_float(data.get("StartTime")),
-        end_time=_float(data.get("EndTime")),
-        category=_opt_str(data.get("Category")),
-        content=_opt_str(data.get("Content")),
-        confidence=_float(data.get("Confidence")),
-    )
-
-
-def _medical_result(data: Mapping[str, Any]) -> MedicalResult:
-    return MedicalResult(
-        result_id=_opt_str(data.get("ResultId")),
-        start_time=_float(data.get("StartTime")),
-        end_time=_float(data.get("EndTime")),
-        is_partial=_opt_bool(data.get("IsPartial")),
-        alternatives=[
-            MedicalAlternative(
-                transcript=_opt_str(a.get("Transcript")),
-                items=[_medical_item(i) for i in _list(a.get("Items"))],
-                entities=[_medical_entity(e) for e in _list(a.get("Entities"))],
+_call_analytics_item = _structure(
+    CallAnalyticsItem,
+    ("begin_offset_millis", "BeginOffsetMillis", _I),
+    ("end_offset_millis", "EndOffsetMillis", _I),
+    ("item_type", "Type", _enum(ItemType)),
+    ("content", "Content", _S),
+    ("confidence", "Confidence", _F),
+    ("vocabulary_filter_match", "VocabularyFilterMatch", _B),
+    ("stable", "Stable", _B),
+)
+_call_analytics_entity = _structure(
+    CallAnalyticsEntity,
+    ("begin_offset_millis", "BeginOffsetMillis", _I),
+    ("end_offset_millis", "EndOffsetMillis", _I),
+    ("category", "Category", _S),
+    ("entity_type", "Type", _S),
+    ("content", "Content", _S),
+    ("confidence", "Confidence", _F),
+)
+_issue = _structure(
+    IssueDetected,
+    (
+        "character_offsets",
+        "CharacterOffsets",
+        _one(_structure(CharacterOffsets, ("begin", "Begin", _I), ("end", "End", _I))),
+    ),
+)
+_utterance_event = _structure(
+    UtteranceEvent,
+    ("utterance_id", "UtteranceId", _S),
+    ("is_partial", "IsPartial", _B),
+    ("participant_role", "ParticipantRole", _enum(ParticipantRole)),
+    ("begin_offset_millis", "BeginOffsetMillis", _I),
+    ("end_offset_millis", "EndOffsetMillis", _I),
+    ("transcript", "Transcript", _S),
+    ("items", "Items", _many_or_none(_call_analytics_item)),
+    ("entities", "Entities", _many_or_none(_call_analytics_entity)),
+    ("sentiment", "Sentiment", _enum(Sentiment)),
+    ("issues_detected", "IssuesDetected", _many_or_none(_issue)),
+    ("language_code", "LanguageCode", _enum(CallAnalyticsLanguageCode)),
+    (
+        "language_identification",
+        "LanguageIdentification",
+        _many_or_none(
+            _structure(
+                CallAnalyticsLanguageWithScore,
+                ("language_code", "LanguageCode", _enum(CallAnalyticsLanguageCode)),
+                ("score", "Score", _F),
             )
-            for a in _list(data.get("Alternatives"))
-        ],
-        channel_id=_opt_str(data.get("ChannelId")),
-    )
-
-
-def medical_transcript_event(message: Message) -> MedicalTranscriptEvent:
-    """Parse a medical ``TranscriptEvent`` message.
-
-    :param message: the message.
-    :returns: the event.
-    :raises SerializerException: the payload is not a JSON object.
-    """
-    document = _json(message)
-    transcript = document.get("Transcript")
-    results = _list(transcript.get("Results")) if isinstance(transcript, dict) else []
-    return MedicalTranscriptEvent(
-        transcript=MedicalTranscript(results=[_medical_result(r) for r in results])
-    )
-
-
-# -- call analytics --------------------------------------------------------------
-
-
-def _int(value: Any) -> Optional[int]:
-    # JSON longs may arrive as 19010 or 19010.0; booleans are not numbers here.
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
-
-
-def _optional_list(value: Any, make: Callable[[Mapping[str, Any]], Any]) -> Optional[List[Any]]:
-    # Absent stays None (the service did not send it); present maps item by item.
-    return None if value is None else [make(v) for v in _list(value)]
-
-
-def _call_analytics_item(data: Mapping[str, Any]) -> CallAnalyticsItem:
-    return CallAnalyticsItem(
-        begin_offset_millis=_int(data.get("BeginOffsetMillis")),
-        end_offset_millis=_int(data.get("EndOffsetMillis")),
-        item_type=to_enum(ItemType, _opt_str(data.get("Type"))),
-        content=_opt_str(data.get("Content")),
-        confidence=_float(data.get("Confidence")),
-        vocabulary_filter_match=_opt_bool(data.get("VocabularyFilterMatch")),
-        stable=_opt_bool(data.get("Stable")),
-    )
-
-
-def _call_analytics_entity(data: Mapping[str, Any]) -> CallAnalyticsEntity:
-    return CallAnalyticsEntity(
-        begin_offset_millis=_int(data.get("BeginOffsetMillis")),
-        end_offset_millis=_int(data.get("EndOffsetMillis")),
-        category=_opt_str(data.get("Category")),
-        entity_type=_opt_str(data.get("Type")),
-        content=_opt_str(data.get("Content")),
-        confidence=_float(data.get("Confidence")),
-    )
-
-
-def _issue(data: Mapping[str, Any]) -> IssueDetected:
-    offsets = data.get("CharacterOffsets")
-    return IssueDetected(
-        character_offsets=CharacterOffsets(
-            begin=_int(offsets.get("Begin")), end=_int(offsets.get("End"))
-        )
-        if isinstance(offsets, dict)
-        else None
-    )
-
-
-def utterance_event(message: Message) -> UtteranceEvent:
-    """Parse an ``UtteranceEvent`` message (the payload is the utterance itself).
-
-    :param message: the message.
-    :returns: the event.
-    :raises SerializerException: the payload is not a JSON object.
-    """
-    data = _json(message)
-    return UtteranceEvent(
-        utterance_id=_opt_str(data.get("UtteranceId")),
-        is_partial=_opt_bool(data.get("IsPartial")),
-        participant_role=to_enum(ParticipantRole, _opt_str(data.get("ParticipantRole"))),
-        begin_offset_millis=_int(data.get("BeginOffsetMillis")),
-        end_offset_millis=_int(data.get("EndOffsetMillis")),
-        transcript=_opt_str(data.get("Transcript")),
-        items=_optional_list(data.get("Items"), _call_analytics_item),
-        entities=_optional_list(data.get("Entities"), _call_analytics_entity),
-        sentiment=to_enum(Sentiment, _opt_str(data.get("Sentiment"))),
-        issues_detected=_optional_list(data.get("IssuesDetected"), _issue),
-        language_code=to_enum(CallAnalyticsLanguageCode, _opt_str(data.get("LanguageCode"))),
-        language_identification=_optional_list(
-            data.get("LanguageIdentification"),
-            lambda s: CallAnalyticsLanguageWithScore(
-                language_code=to_enum(CallAnalyticsLanguageCode, _opt_str(s.get("LanguageCode"))),
-                score=_float(s.get("Score")),
-            ),
         ),
-    )
-
-
-def category_event(message: Message) -> CategoryEvent:
-    """Parse a ``CategoryEvent`` message.
-
-    :param message: the message.
-    :returns: the event.
-    :raises SerializerException: the payload is not a JSON object.
-    """
-    data = _json(message)
-    categories = data.get("MatchedCategories")
-    details = data.get("MatchedDetails")
-    return CategoryEvent(
-        matched_categories=[c for c in categories if isinstance(c, str)]
-        if isinstance(categories, list)
-        else None,
-        matched_details={
-            name: PointsOfInterest(
-                timestamp_ranges=_optional_list(
-                    points.get("TimestampRanges"),
-                    lambda r: TimestampRange(
-                        begin_offset_millis=_int(r.get("BeginOffsetMillis")),
-                        end_offset_millis=_int(r.get("EndOffsetMillis")),
-                    ),
-                )
+    ),
+)
+_timestamp_range = _structure(
+    TimestampRange,
+    ("begin_offset_millis", "BeginOffsetMillis", _I),
+    ("end_offset_millis", "EndOffsetMillis", _I),
+)
+_category_event = _structure(
+    CategoryEvent,
+    ("matched_categories", "MatchedCategories", _strings),
+    (
+        "matched_details",
+        "MatchedDetails",
+        _map_of(
+            _structure(
+                PointsOfInterest,
+                ("timestamp_ranges", "TimestampRanges", _many_or_none(_timestamp_range)),
             )
-            for name, points in details.items()
-            if isinstance(points, dict)
-        }
-        if isinstance(details, dict)
-        else None,
-    )
+        ),
+    ),
+)
 
+#: Parse an ``UtteranceEvent`` message (the payload is the utterance itself).
+utterance_event: Callable[[Message], UtteranceEvent] = _event(_utterance_event)
+#: Parse a ``CategoryEvent`` message.
+category_event: Callable[[Message], CategoryEvent] = _event(_category_event)
 
-# -- HealthScribe ------------------------------------------------------------------
+# -- StartMedicalScribeStream (PROTOCOL.md §8.4) --
 
+_scribe_item = _structure(
+    MedicalScribeTranscriptItem,
+    ("begin_audio_time", "BeginAudioTime", _F),
+    ("end_audio_time", "EndAudioTime", _F),
+    ("item_type", "Type", _enum(MedicalScribeTranscriptItemType)),
+    ("confidence", "Confidence", _F),
+    ("content", "Content", _S),
+    ("vocabulary_filter_match", "VocabularyFilterMatch", _B),
+)
+_scribe_segment = _structure(
+    MedicalScribeTranscriptSegment,
+    ("segment_id", "SegmentId", _S),
+    ("begin_audio_time", "BeginAudioTime", _F),
+    ("end_audio_time", "EndAudioTime", _F),
+    ("content", "Content", _S),
+    ("items", "Items", _many_or_none(_scribe_item)),
+    ("is_partial", "IsPartial", _B),
+    ("channel_id", "ChannelId", _S),
+)
+_medical_scribe_transcript_event = _structure(
+    MedicalScribeTranscriptEvent, ("transcript_segment", "TranscriptSegment", _one(_scribe_segment))
+)
 
-def _scribe_item(data: Mapping[str, Any]) -> MedicalScribeTranscriptItem:
-    return MedicalScribeTranscriptItem(
-        begin_audio_time=_float(data.get("BeginAudioTime")),
-        end_audio_time=_float(data.get("EndAudioTime")),
-        item_type=to_enum(MedicalScribeTranscriptItemType, _opt_str(data.get("Type"))),
-        confidence=_float(data.get("Confidence")),
-        content=_opt_str(data.get("Content")),
-        vocabulary_filter_match=_opt_bool(data.get("VocabularyFilterMatch")),
-    )
-
-
-def medical_scribe_transcript_event(message: Message) -> MedicalScribeTranscriptEvent:
-    """Parse a HealthScribe ``TranscriptEvent`` message.
-
-    :param message: the message.
-    :returns: the event.
-    :raises SerializerException: the payload is not a JSON object.
-    """
-    segment = _json(message).get("TranscriptSegment")
-    if not isinstance(segment, dict):
-        return MedicalScribeTranscriptEvent(transcript_segment=None)
-    return MedicalScribeTranscriptEvent(
-        transcript_segment=MedicalScribeTranscriptSegment(
-            segment_id=_opt_str(segment.get("SegmentId")),
-            begin_audio_time=_float(segment.get("BeginAudioTime")),
-            end_audio_time=_float(segment.get("EndAudioTime")),
-            content=_opt_str(segment.get("Content")),
-            items=_optional_list(segment.get("Items"), _scribe_item),
-            is_partial=_opt_bool(segment.get("IsPartial")),
-            channel_id=_opt_str(segment.get("ChannelId")),
-        )
-    )
-
+#: Parse a HealthScribe ``TranscriptEvent`` message.
+medical_scribe_transcript_event: Callable[[Message], MedicalScribeTranscriptEvent] = _event(
+    _medical_scribe_transcript_event
+)
 
 #: The event types of MedicalTranscriptResultStream.
 MEDICAL_TRANSCRIPT_EVENTS: Mapping[str, EventDecoder] = {
@@ -601,87 +675,94 @@ MEDICAL_SCRIBE_EVENTS: Mapping[str, EventDecoder] = {
 }
 
 
-# -- GetMedicalScribeStream -----------------------------------------------------------
+# -- GetMedicalScribeStream (PROTOCOL.md §8.4) --
 
+_scribe_channel = _structure(
+    MedicalScribeChannelDefinition,
+    ("channel_id", "ChannelId", _required_int),
+    ("participant_role", "ParticipantRole", _enum(MedicalScribeParticipantRole, required=True)),
+)
 
-def _timestamp(value: Any) -> Optional[datetime.datetime]:
-    # restJson1 body timestamps are epoch seconds (possibly fractional).
-    seconds = _float(value)
-    if seconds is None:
-        return None
-    return datetime.datetime.fromtimestamp(seconds, tz=datetime.timezone.utc)
-
-
-def _scribe_channel(data: Mapping[str, Any]) -> MedicalScribeChannelDefinition:
-    role = to_enum(MedicalScribeParticipantRole, _opt_str(data.get("ParticipantRole")))
-    return MedicalScribeChannelDefinition(
-        channel_id=_int(data.get("ChannelId")) or 0,
-        participant_role=role if role is not None else "",
-    )
-
-
-def _str_map(value: Any) -> Optional[Dict[str, str]]:
-    if not isinstance(value, dict):
-        return None
-    return {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
-
-
-def medical_scribe_stream_details(data: Mapping[str, Any]) -> MedicalScribeStreamDetails:
-    """Build :class:`MedicalScribeStreamDetails` from its JSON structure.
-
-    :param data: the ``MedicalScribeStreamDetails`` object.
-    :returns: the details.
-    """
-    encryption = data.get("EncryptionSettings")
-    settings = data.get("PostStreamAnalyticsSettings")
-    note_settings = settings.get("ClinicalNoteGenerationSettings") if isinstance(settings, dict) else None
-    result = data.get("PostStreamAnalyticsResult")
-    note_result = result.get("ClinicalNoteGenerationResult") if isinstance(result, dict) else None
-    return MedicalScribeStreamDetails(
-        session_id=_opt_str(data.get("SessionId")),
-        stream_created_at=_timestamp(data.get("StreamCreatedAt")),
-        stream_ended_at=_timestamp(data.get("StreamEndedAt")),
-        language_code=to_enum(MedicalScribeLanguageCode, _opt_str(data.get("LanguageCode"))),
-        media_sample_rate_hz=_int(data.get("MediaSampleRateHertz")),
-        media_encoding=to_enum(MedicalScribeMediaEncoding, _opt_str(data.get("MediaEncoding"))),
-        vocabulary_name=_opt_str(data.get("VocabularyName")),
-        vocabulary_filter_name=_opt_str(data.get("VocabularyFilterName")),
-        vocabulary_filter_method=to_enum(
-            MedicalScribeVocabularyFilterMethod, _opt_str(data.get("VocabularyFilterMethod"))
+#: Build :class:`MedicalScribeStreamDetails` from its JSON structure.
+medical_scribe_stream_details: Callable[[Mapping[str, Any]], MedicalScribeStreamDetails] = (
+    _structure(
+        MedicalScribeStreamDetails,
+        ("session_id", "SessionId", _S),
+        ("stream_created_at", "StreamCreatedAt", _timestamp),
+        ("stream_ended_at", "StreamEndedAt", _timestamp),
+        ("language_code", "LanguageCode", _enum(MedicalScribeLanguageCode)),
+        ("media_sample_rate_hz", "MediaSampleRateHertz", _I),
+        ("media_encoding", "MediaEncoding", _enum(MedicalScribeMediaEncoding)),
+        ("vocabulary_name", "VocabularyName", _S),
+        ("vocabulary_filter_name", "VocabularyFilterName", _S),
+        (
+            "vocabulary_filter_method",
+            "VocabularyFilterMethod",
+            _enum(MedicalScribeVocabularyFilterMethod),
         ),
-        resource_access_role_arn=_opt_str(data.get("ResourceAccessRoleArn")),
-        channel_definitions=_optional_list(data.get("ChannelDefinitions"), _scribe_channel),
-        encryption_settings=MedicalScribeEncryptionSettings(
-            kms_key_id=_opt_str(encryption.get("KmsKeyId")) or "",
-            kms_encryption_context=_str_map(encryption.get("KmsEncryptionContext")),
-        )
-        if isinstance(encryption, dict)
-        else None,
-        stream_status=to_enum(MedicalScribeStreamStatus, _opt_str(data.get("StreamStatus"))),
-        post_stream_analytics_settings=MedicalScribePostStreamAnalyticsSettings(
-            clinical_note_generation_settings=ClinicalNoteGenerationSettings(
-                output_bucket_name=_opt_str(note_settings.get("OutputBucketName")) or "",
-                note_template=to_enum(
-                    MedicalScribeNoteTemplate, _opt_str(note_settings.get("NoteTemplate"))
-                ),
-            )
-        )
-        if isinstance(note_settings, dict)
-        else None,
-        post_stream_analytics_result=MedicalScribePostStreamAnalyticsResult(
-            clinical_note_generation_result=ClinicalNoteGenerationResult(
-                clinical_note_output_location=_opt_str(note_result.get("ClinicalNoteOutputLocation")),
-                transcript_output_location=_opt_str(note_result.get("TranscriptOutputLocation")),
-                status=to_enum(ClinicalNoteGenerationStatus, _opt_str(note_result.get("Status"))),
-                failure_reason=_opt_str(note_result.get("FailureReason")),
-            )
-            if isinstance(note_result, dict)
-            else None
-        )
-        if isinstance(result, dict)
-        else None,
-        medical_scribe_context_provided=_opt_bool(data.get("MedicalScribeContextProvided")),
+        ("resource_access_role_arn", "ResourceAccessRoleArn", _S),
+        ("channel_definitions", "ChannelDefinitions", _many_or_none(_scribe_channel)),
+        (
+            "encryption_settings",
+            "EncryptionSettings",
+            _one(
+                _structure(
+                    MedicalScribeEncryptionSettings,
+                    ("kms_key_id", "KmsKeyId", _required_str),
+                    ("kms_encryption_context", "KmsEncryptionContext", _str_map),
+                )
+            ),
+        ),
+        ("stream_status", "StreamStatus", _enum(MedicalScribeStreamStatus)),
+        (
+            "post_stream_analytics_settings",
+            "PostStreamAnalyticsSettings",
+            _one(
+                _structure(
+                    MedicalScribePostStreamAnalyticsSettings,
+                    (
+                        "clinical_note_generation_settings",
+                        "ClinicalNoteGenerationSettings",
+                        _one(
+                            _structure(
+                                ClinicalNoteGenerationSettings,
+                                ("output_bucket_name", "OutputBucketName", _required_str),
+                                ("note_template", "NoteTemplate", _enum(MedicalScribeNoteTemplate)),
+                            )
+                        ),
+                    ),
+                )
+            ),
+        ),
+        (
+            "post_stream_analytics_result",
+            "PostStreamAnalyticsResult",
+            _one(
+                _structure(
+                    MedicalScribePostStreamAnalyticsResult,
+                    (
+                        "clinical_note_generation_result",
+                        "ClinicalNoteGenerationResult",
+                        _one(
+                            _structure(
+                                ClinicalNoteGenerationResult,
+                                (
+                                    "clinical_note_output_location",
+                                    "ClinicalNoteOutputLocation",
+                                    _S,
+                                ),
+                                ("transcript_output_location", "TranscriptOutputLocation", _S),
+                                ("status", "Status", _enum(ClinicalNoteGenerationStatus)),
+                                ("failure_reason", "FailureReason", _S),
+                            )
+                        ),
+                    ),
+                )
+            ),
+        ),
+        ("medical_scribe_context_provided", "MedicalScribeContextProvided", _B),
     )
+)
 
 
 def get_medical_scribe_stream_output(body: bytes) -> MedicalScribeStreamDetails:
