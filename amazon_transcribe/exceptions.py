@@ -239,45 +239,40 @@ class UnknownServiceException(ServiceException):
         self.retryable = status_code >= 500
 
 
-#: The modeled service exceptions by the error type name the service sends.
-SERVICE_EXCEPTIONS: Mapping[str, Type[ServiceException]] = {
-    cls.error_code_name: cls
-    for cls in (
-        BadRequestException,
-        ConflictException,
-        InternalFailureException,
-        LimitExceededException,
-        ServiceUnavailableException,
-        ResourceNotFoundException,
-        SerializationException,
-    )
-}
+def _registry(*classes: Type[ServiceException]) -> Mapping[str, Type[ServiceException]]:
+    # The registry of an operation: its modeled exceptions by wire name.
+    return {cls.error_code_name: cls for cls in classes}
 
+
+#: The modeled service exceptions by the error type name the service sends.
+SERVICE_EXCEPTIONS: Mapping[str, Type[ServiceException]] = _registry(
+    BadRequestException,
+    ConflictException,
+    InternalFailureException,
+    LimitExceededException,
+    ServiceUnavailableException,
+    ResourceNotFoundException,
+    SerializationException,
+)
 
 #: The exceptions each streaming operation other than StartStreamTranscription
 #: models (PROTOCOL.md §5.1); StartStreamTranscription keeps
 #: :data:`SERVICE_EXCEPTIONS`, as in 0.6.4.
-STREAMING_EXCEPTIONS: Mapping[str, Type[ServiceException]] = {
-    cls.error_code_name: cls
-    for cls in (
-        BadRequestException,
-        ConflictException,
-        InternalFailureException,
-        LimitExceededException,
-        ServiceUnavailableException,
-    )
-}
+STREAMING_EXCEPTIONS: Mapping[str, Type[ServiceException]] = _registry(
+    BadRequestException,
+    ConflictException,
+    InternalFailureException,
+    LimitExceededException,
+    ServiceUnavailableException,
+)
 
 #: The exceptions GetMedicalScribeStream models (PROTOCOL.md §5.1).
-GET_MEDICAL_SCRIBE_STREAM_EXCEPTIONS: Mapping[str, Type[ServiceException]] = {
-    cls.error_code_name: cls
-    for cls in (
-        BadRequestException,
-        InternalFailureException,
-        LimitExceededException,
-        ResourceNotFoundException,
-    )
-}
+GET_MEDICAL_SCRIBE_STREAM_EXCEPTIONS: Mapping[str, Type[ServiceException]] = _registry(
+    BadRequestException,
+    InternalFailureException,
+    LimitExceededException,
+    ResourceNotFoundException,
+)
 
 
 def _sanitize_error_code(raw: str) -> str:

@@ -24,6 +24,7 @@ from typing import (
     Type,
     TypeVar,
     Union,
+    cast,
 )
 
 from .call_analytics import (
@@ -509,28 +510,33 @@ class MedicalScribeResultStream(OutputStream[Union[MedicalScribeTranscriptEvent,
 _Response = TypeVar("_Response")
 _Input = TypeVar("_Input", bound=AudioStream)
 _Output = TypeVar("_Output", bound=OutputStream[Any])
+_Self = TypeVar("_Self", bound="_StartedStream[Any, Any, Any]")
 
 
 class _StartedStream(Generic[_Response, _Input, _Output]):
     """What every started duplex call offers: response, input, output, closing.
 
+    Use one as an async context manager (or call :meth:`aclose`) to be sure
+    the connection is released however your code exits.
+
     :param response: the response (effective settings, ids).
     :param session: the stream session.
-    :param input_stream: the input side.
-    :param output_stream: the output side.
+    :param output_stream: the output stream (the one the response carries);
+        a new one on ``session`` when omitted.
     """
 
+    #: The class of the input side.
+    input_class: Type[AudioStream] = AudioStream
+    #: The class of the output side.
+    output_class: Type[OutputStream[Any]] = OutputStream
+
     def __init__(
-        self,
-        response: _Response,
-        session: EventStreamSession,
-        input_stream: _Input,
-        output_stream: _Output,
+        self, response: _Response, session: EventStreamSession, output_stream: Optional[_Output] = None
     ) -> None:
         self._response = response
         self._session = session
-        self._input = input_stream
-        self._output = output_stream
+        self._input = self.input_class(session)
+        self._output = output_stream if output_stream is not None else self.output_class(session)
 
     @property
     def response(self) -> _Response:
@@ -540,16 +546,19 @@ class _StartedStream(Generic[_Response, _Input, _Output]):
     @property
     def input_stream(self) -> _Input:
         """Where input events go."""
-        return self._input
+        return cast(_Input, self._input)
 
     @property
     def output_stream(self) -> _Output:
         """Where output events come from."""
-        return self._output
+        return cast(_Output, self._output)
 
     async def aclose(self) -> None:
         """Close the stream and its connection now (no end frame is sent)."""
         await self._session.aclose()
+
+    async def __aenter__(self: _Self) -> _Self:
+        return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
@@ -558,29 +567,9 @@ class _StartedStream(Generic[_Response, _Input, _Output]):
 class StartStreamTranscriptionEventStream(
     _StartedStream[StartStreamTranscriptionResponse, AudioStream, TranscriptResultStream]
 ):
-    """A started transcription: the service's response and the two streams.
+    """A started transcription: the response, audio in, transcript events out."""
 
-    ``output_stream`` yields transcript events. Use it as an async context
-    manager (or call :meth:`aclose`) to be sure the connection is released
-    however your code exits.
-
-    :param response: the response.
-    :param session: the stream session.
-    :param output_stream: the output stream (``response.transcript_result_stream``).
-    """
-
-    def __init__(
-        self,
-        response: StartStreamTranscriptionResponse,
-        session: EventStreamSession,
-        output_stream: Optional[TranscriptResultStream] = None,
-    ) -> None:
-        super().__init__(
-            response, session, AudioStream(session), output_stream or TranscriptResultStream(session)
-        )
-
-    async def __aenter__(self) -> "StartStreamTranscriptionEventStream":
-        return self
+    output_class = TranscriptResultStream
 
 
 class StartMedicalStreamTranscriptionEventStream(
@@ -588,31 +577,9 @@ class StartMedicalStreamTranscriptionEventStream(
         StartMedicalStreamTranscriptionResponse, AudioStream, MedicalTranscriptResultStream
     ]
 ):
-    """A started medical transcription: the response and the two streams.
+    """A started medical transcription: the response, audio in, medical transcript events out."""
 
-    ``output_stream`` yields medical transcript events. Use it as an async
-    context manager (or call :meth:`aclose`).
-
-    :param response: the response.
-    :param session: the stream session.
-    :param output_stream: the output stream (``response.transcript_result_stream``).
-    """
-
-    def __init__(
-        self,
-        response: StartMedicalStreamTranscriptionResponse,
-        session: EventStreamSession,
-        output_stream: Optional[MedicalTranscriptResultStream] = None,
-    ) -> None:
-        super().__init__(
-            response,
-            session,
-            AudioStream(session),
-            output_stream or MedicalTranscriptResultStream(session),
-        )
-
-    async def __aenter__(self) -> "StartMedicalStreamTranscriptionEventStream":
-        return self
+    output_class = MedicalTranscriptResultStream
 
 
 class StartCallAnalyticsStreamTranscriptionEventStream(
@@ -622,32 +589,11 @@ class StartCallAnalyticsStreamTranscriptionEventStream(
         CallAnalyticsTranscriptResultStream,
     ]
 ):
-    """A started call analytics transcription: the response and the two streams.
+    """A started call analytics transcription: the response, configuration and
+    audio in, utterance and category events out."""
 
-    ``output_stream`` yields utterance and category events. Use it as an
-    async context manager (or call :meth:`aclose`).
-
-    :param response: the response.
-    :param session: the stream session.
-    :param output_stream: the output stream
-        (``response.call_analytics_transcript_result_stream``).
-    """
-
-    def __init__(
-        self,
-        response: StartCallAnalyticsStreamTranscriptionResponse,
-        session: EventStreamSession,
-        output_stream: Optional[CallAnalyticsTranscriptResultStream] = None,
-    ) -> None:
-        super().__init__(
-            response,
-            session,
-            CallAnalyticsAudioStream(session),
-            output_stream or CallAnalyticsTranscriptResultStream(session),
-        )
-
-    async def __aenter__(self) -> "StartCallAnalyticsStreamTranscriptionEventStream":
-        return self
+    input_class = CallAnalyticsAudioStream
+    output_class = CallAnalyticsTranscriptResultStream
 
 
 class StartMedicalScribeStreamEventStream(
@@ -655,28 +601,8 @@ class StartMedicalScribeStreamEventStream(
         StartMedicalScribeStreamResponse, MedicalScribeInputStream, MedicalScribeResultStream
     ]
 ):
-    """A started HealthScribe stream: the response and the two streams.
+    """A started HealthScribe stream: the response, configuration, audio and
+    session control in, HealthScribe transcript events out."""
 
-    ``output_stream`` yields HealthScribe transcript events. Use it as an
-    async context manager (or call :meth:`aclose`).
-
-    :param response: the response.
-    :param session: the stream session.
-    :param output_stream: the output stream (``response.result_stream``).
-    """
-
-    def __init__(
-        self,
-        response: StartMedicalScribeStreamResponse,
-        session: EventStreamSession,
-        output_stream: Optional[MedicalScribeResultStream] = None,
-    ) -> None:
-        super().__init__(
-            response,
-            session,
-            MedicalScribeInputStream(session),
-            output_stream or MedicalScribeResultStream(session),
-        )
-
-    async def __aenter__(self) -> "StartMedicalScribeStreamEventStream":
-        return self
+    input_class = MedicalScribeInputStream
+    output_class = MedicalScribeResultStream
