@@ -50,7 +50,7 @@ from awscrt.io import (
     TlsContextOptions,
 )
 
-from .crt import default_bootstrap, keep_thread_state
+from .crt import default_bootstrap, keep_thread_state, speedups_enabled
 from .transport import DEFAULT_READ_WINDOW, DEFAULT_WRITE_WINDOW
 from .exceptions import HTTPException, TimeoutException, ValidationException
 
@@ -130,13 +130,17 @@ class _Body(InputStream):
     awscrt reads an :class:`~awscrt.io.InputStream` by calling its
     ``_read_into_memoryview`` on a CRT thread; binding that name to the
     buffer's own ``readinto`` makes each read one C call, with no Python
-    frame on the CRT thread.
+    frame on the CRT thread. That name is awscrt's private detail, so this
+    is done only where :func:`~amazon_transcribe.crt.speedups_enabled`
+    says the awscrt version was verified; elsewhere awscrt reads the
+    buffer its own documented way.
     """
 
     def __init__(self, data: bytes) -> None:
         buffer = io.BytesIO(data)
         super().__init__(buffer)  # type: ignore[no-untyped-call]
-        setattr(self, "_read_into_memoryview", buffer.readinto)
+        if speedups_enabled():
+            setattr(self, "_read_into_memoryview", buffer.readinto)
 
 
 class _Signal:
