@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Optional
 
 from awscrt.auth import AwsCredentials, AwsCredentialsProvider
 
-from .crt import default_bootstrap
+from .crt import _default_bootstrap
 from .exceptions import CredentialsException
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ class AwsCrtCredentialResolver(CredentialResolver):
         profile_name: Optional[str] = None,
         timeout: float = 10.0,
     ) -> None:
-        bootstrap = eventloop.bootstrap if eventloop is not None else default_bootstrap()
+        bootstrap = eventloop.bootstrap if eventloop is not None else _default_bootstrap()
         try:
             if profile_name is not None:
                 self._provider = AwsCredentialsProvider.new_profile(

@@ -60,7 +60,7 @@ __all__ = [
     "FORMATS",
 ]
 
-PROG = "amazon-transcribe"
+_PROG = "amazon-transcribe"
 
 #: Success.
 EXIT_OK = 0
@@ -104,7 +104,7 @@ _CUE_CHARS = 84
 _PROGRESS_INTERVAL = 0.25
 
 
-class CliError(Exception):
+class _CliError(Exception):
     """An error reported as one line, with its exit status."""
 
     def __init__(self, message: str, status: int) -> None:
@@ -139,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     :returns: the parser.
     """
     parser = _Parser(
-        prog=PROG,
+        prog=_PROG,
         description=(
             "Transcribe a file, standard input or the microphone with Amazon Transcribe "
             "Streaming, live, or with --local against the embedded emulator (no AWS "
@@ -227,21 +227,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _check_args(args: argparse.Namespace) -> None:
     if args.mic and args.input:
-        raise CliError("give FILE or --mic, not both", EXIT_USAGE)
+        raise _CliError("give FILE or --mic, not both", EXIT_USAGE)
     if not args.mic and not args.input:
-        raise CliError("give a FILE, '-' for standard input, or --mic", EXIT_USAGE)
+        raise _CliError("give a FILE, '-' for standard input, or --mic", EXIT_USAGE)
     if args.region is not None and not _REGION.match(args.region):
-        raise CliError(f"invalid region {args.region!r} (expected a name like us-west-2)",
+        raise _CliError(f"invalid region {args.region!r} (expected a name like us-west-2)",
                        EXIT_USAGE)
     if args.local and args.endpoint:
-        raise CliError("--local and --endpoint exclude each other", EXIT_USAGE)
+        raise _CliError("--local and --endpoint exclude each other", EXIT_USAGE)
     if not 10 <= args.chunk_ms <= 1000:
-        raise CliError("--chunk-ms must be 10-1000 (50-200 recommended)", EXIT_USAGE)
+        raise _CliError("--chunk-ms must be 10-1000 (50-200 recommended)", EXIT_USAGE)
     identify = args.identify_language or args.identify_multiple_languages
     if identify and not args.language_options:
-        raise CliError("language identification needs --language-options", EXIT_USAGE)
+        raise _CliError("language identification needs --language-options", EXIT_USAGE)
     if identify and args.language:
-        raise CliError("--language and language identification exclude each other",
+        raise _CliError("--language and language identification exclude each other",
                        EXIT_USAGE)
 
 
@@ -294,7 +294,7 @@ def _open_source(args: argparse.Namespace) -> AudioSource:
                 return microphone(sample_rate=rate, channels=channels, device=_device(args.device),
                                   chunk_duration=chunk, max_duration=args.duration)
             except MicrophoneError as exc:
-                raise CliError(exc.message, EXIT_USAGE) from exc
+                raise _CliError(exc.message, EXIT_USAGE) from exc
         if args.input == "-":
             return pcm_stream(sys.stdin.buffer, sample_rate=rate, channels=channels,
                               chunk_duration=chunk, name="<stdin>")
@@ -302,16 +302,16 @@ def _open_source(args: argparse.Namespace) -> AudioSource:
             return raw_pcm_file(args.input, sample_rate=rate, channels=channels,
                                 chunk_duration=chunk)
         if args.sample_rate or args.channels:
-            raise CliError("--sample-rate and --channels are for raw PCM (--raw, '-') and "
+            raise _CliError("--sample-rate and --channels are for raw PCM (--raw, '-') and "
                            "--mic; files say their own", EXIT_USAGE)
         return open_audio(args.input, chunk_duration=chunk, mono=mono)
     except AudioFormatError as exc:
-        raise CliError(exc.message, EXIT_INPUT) from exc
+        raise _CliError(exc.message, EXIT_INPUT) from exc
     except ValueError as exc:
-        raise CliError(str(exc), EXIT_USAGE) from exc
+        raise _CliError(str(exc), EXIT_USAGE) from exc
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        raise CliError(f"cannot read {args.input}: {reason}", EXIT_INPUT) from exc
+        raise _CliError(f"cannot read {args.input}: {reason}", EXIT_INPUT) from exc
 
 
 def _device(text: Optional[str]) -> Any:
@@ -363,7 +363,7 @@ def _sub_segment(segment: TranscriptSegment, words: List[TranscriptWord]) -> Tra
         language_code=segment.language_code, words=tuple(words))
 
 
-def segment_json(segment: TranscriptSegment) -> Dict[str, Any]:
+def _segment_json(segment: TranscriptSegment) -> Dict[str, Any]:
     """The JSON object of a final segment (``--format json`` / ``jsonl``).
 
     :param segment: a final segment.
@@ -445,7 +445,7 @@ def _cues(segments: Sequence[TranscriptSegment],
     return cues
 
 
-def render_srt(segments: Sequence[TranscriptSegment], duration: Optional[float]) -> str:
+def _render_srt(segments: Sequence[TranscriptSegment], duration: Optional[float]) -> str:
     """SubRip subtitles from final segments.
 
     :param segments: final segments.
@@ -459,7 +459,7 @@ def render_srt(segments: Sequence[TranscriptSegment], duration: Optional[float])
     return "\n".join(blocks)
 
 
-def render_vtt(segments: Sequence[TranscriptSegment], duration: Optional[float]) -> str:
+def _render_vtt(segments: Sequence[TranscriptSegment], duration: Optional[float]) -> str:
     """WebVTT subtitles from final segments (labels as voice spans).
 
     :param segments: final segments.
@@ -515,7 +515,7 @@ class _Display:
             self.drawn = ""
             self.out.flush()
         elif self.format == "jsonl":
-            self.out.write(json.dumps(segment_json(segment), ensure_ascii=False) + "\n")
+            self.out.write(json.dumps(_segment_json(segment), ensure_ascii=False) + "\n")
             self.out.flush()
 
     def close(self) -> None:
@@ -566,7 +566,7 @@ async def _start_local(args: argparse.Namespace, stack: AsyncExitStack) -> Any:
 
         engine = make_engine(args.local_engine)
     except ImportError as exc:
-        raise CliError(
+        raise _CliError(
             f"--local needs the emulator extra: pip install 'amazon-transcribe[emulator]' ({exc})",
             EXIT_USAGE,
         ) from exc
@@ -575,24 +575,24 @@ async def _start_local(args: argparse.Namespace, stack: AsyncExitStack) -> Any:
     return emulator
 
 
-def _classify(exc: BaseException) -> Optional[CliError]:
+def _classify(exc: BaseException) -> Optional[_CliError]:
     """The exit status and message of an SDK error (None: unexpected)."""
-    if isinstance(exc, CliError):
+    if isinstance(exc, _CliError):
         return exc
     if isinstance(exc, ValidationException):
-        return CliError(str(exc), EXIT_USAGE)
+        return _CliError(str(exc), EXIT_USAGE)
     if isinstance(exc, CredentialsException):
-        return CliError(str(exc), EXIT_CREDENTIALS)
+        return _CliError(str(exc), EXIT_CREDENTIALS)
     if isinstance(exc, ServiceException):
         if exc.status_code in (401, 403) or exc.error_code in _AUTH_ERRORS:
-            return CliError(f"the service refused the credentials: {exc}", EXIT_CREDENTIALS)
-        return CliError(f"service error: {exc}", EXIT_SERVICE)
+            return _CliError(f"the service refused the credentials: {exc}", EXIT_CREDENTIALS)
+        return _CliError(f"service error: {exc}", EXIT_SERVICE)
     if isinstance(exc, HTTPException):
-        return CliError(f"network error: {exc}", EXIT_NETWORK)
+        return _CliError(f"network error: {exc}", EXIT_NETWORK)
     if isinstance(exc, AudioSourceError):
-        return CliError(exc.message, EXIT_INPUT)
+        return _CliError(exc.message, EXIT_INPUT)
     if isinstance(exc, OSError):
-        return CliError(f"input error: {exc}", EXIT_INPUT)
+        return _CliError(f"input error: {exc}", EXIT_INPUT)
     return None
 
 
@@ -603,7 +603,7 @@ async def _run(args: argparse.Namespace) -> int:
     _check_args(args)
     source = _open_source(args)
     if args.channel_identification and source.channels != 2:
-        raise CliError("channel identification needs two-channel audio", EXIT_USAGE)
+        raise _CliError("channel identification needs two-channel audio", EXIT_USAGE)
 
     out_file: Optional[IO[str]] = None
     stdout_tty = sys.stdout.isatty()
@@ -623,7 +623,7 @@ async def _run(args: argparse.Namespace) -> int:
         elif args.profile:
             resolver = AwsCrtCredentialResolver(profile_name=args.profile)
         if not region and not (os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")):
-            raise CliError("no region: pass --region or set AWS_REGION", EXIT_USAGE)
+            raise _CliError("no region: pass --region or set AWS_REGION", EXIT_USAGE)
         client = TranscribeStreamingClient(region=region, endpoint=endpoint,
                                            ca_bundle=ca_bundle, credential_resolver=resolver)
         await stack.enter_async_context(client)
@@ -634,7 +634,7 @@ async def _run(args: argparse.Namespace) -> int:
             try:
                 out_file = open(args.output, "w", encoding="utf-8")
             except OSError as exc:
-                raise CliError(f"cannot write {args.output}: {exc.strerror or exc}",
+                raise _CliError(f"cannot write {args.output}: {exc.strerror or exc}",
                                EXIT_USAGE) from exc
             stack.callback(out_file.close)
         out: TextIO = out_file if out_file is not None else sys.stdout  # type: ignore[assignment]
@@ -713,13 +713,13 @@ def _write_document(args: argparse.Namespace, out: TextIO, source: AudioSource,
             "request_id": response.request_id,
             "language_code": str(response.language_code) if response.language_code else None,
             "transcript": assembler.transcript(),
-            "segments": [segment_json(s) for s in segments],
+            "segments": [_segment_json(s) for s in segments],
         }
         out.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
     elif args.format == "srt":
-        out.write(render_srt(segments, duration))
+        out.write(_render_srt(segments, duration))
     elif args.format == "vtt":
-        out.write(render_vtt(segments, duration))
+        out.write(_render_vtt(segments, duration))
     out.flush()
 
 
@@ -737,7 +737,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         return asyncio.run(_run(args))
     except KeyboardInterrupt:
-        sys.stderr.write(f"\n{PROG}: interrupted\n")
+        sys.stderr.write(f"\n{_PROG}: interrupted\n")
         return EXIT_INTERRUPTED
     except BaseException as exc:  # every error ends as one line and a status
         if isinstance(exc, SystemExit):
@@ -746,9 +746,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if args.debug:
             traceback.print_exc()
         if error is None:
-            sys.stderr.write(f"{PROG}: unexpected error: {type(exc).__name__}: {exc} "
+            sys.stderr.write(f"{_PROG}: unexpected error: {type(exc).__name__}: {exc} "
                              "(run with --debug for details)\n")
             return EXIT_FAILURE
         message = " ".join(error.message.split())  # one line, whatever the source said
-        sys.stderr.write(f"{PROG}: error: {message}\n")
+        sys.stderr.write(f"{_PROG}: error: {message}\n")
         return error.status

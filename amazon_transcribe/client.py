@@ -29,19 +29,19 @@ from awscrt.io import ClientBootstrap, ClientTlsContext
 
 from .auth import AwsCrtCredentialResolver, CredentialResolver, Credentials
 from .call_analytics import CallAnalyticsLanguageCode
-from .crt import default_bootstrap
+from .crt import _default_bootstrap
 from .deserialize import (
-    MAX_ERROR_BODY,
-    error_from_response,
-    get_medical_scribe_stream_output,
-    header_map,
+    _MAX_ERROR_BODY,
+    _error_from_response,
+    _get_medical_scribe_stream_output,
+    _header_map,
 )
 from .endpoints import (
     BaseEndpointResolver,
     RegionEndpointResolver,
     StaticEndpointResolver,
-    endpoint_from_environment,
-    signing_region,
+    _endpoint_from_environment,
+    _signing_region,
 )
 from .exceptions import (
     GET_MEDICAL_SCRIBE_STREAM_EXCEPTIONS,
@@ -54,11 +54,11 @@ from .exceptions import (
     ValidationException,
 )
 from .httpsession import (
-    Endpoint,
+    _Endpoint,
     HTTP2Stream,
     Timeouts,
-    open_stream,
-    tls_context,
+    _open_stream,
+    _tls_context,
 )
 from .medical import MedicalContentIdentificationType, MedicalTranscriptionType, Specialty
 from .medical_scribe import (
@@ -73,7 +73,7 @@ from .operations import (
     START_STREAM_TRANSCRIPTION,
     OperationSpec,
 )
-from .serialize import medical_scribe_stream_path
+from .serialize import _medical_scribe_stream_path
 from .shapes import (
     ContentIdentificationType,
     ContentRedactionType,
@@ -84,7 +84,7 @@ from .shapes import (
     VocabularyFilterMethod,
 )
 from .signer import Clock, EventSigner
-from .sigv4 import PayloadSigning, sign_request
+from .sigv4 import _PayloadSigning, _sign_request
 from .transport import DEFAULT_READ_WINDOW, DEFAULT_WRITE_WINDOW
 from .streams import (
     EventStreamSession,
@@ -102,7 +102,7 @@ _LanguageArg = Union[LanguageCode, str, None]
 _S = TypeVar("_S")
 
 #: Largest GetMedicalScribeStream body accepted (the details are a few kB).
-MAX_RESPONSE_BODY = 1024 * 1024
+_MAX_RESPONSE_BODY = 1024 * 1024
 
 
 class TranscribeStreamingClient:
@@ -148,7 +148,7 @@ class TranscribeStreamingClient:
         if endpoint is not None:
             endpoint_resolver = StaticEndpointResolver(endpoint)
         elif endpoint_resolver is None:
-            from_env = endpoint_from_environment()
+            from_env = _endpoint_from_environment()
             endpoint_resolver = (
                 StaticEndpointResolver(from_env) if from_env else RegionEndpointResolver()
             )
@@ -182,7 +182,7 @@ class TranscribeStreamingClient:
 
     def _tls_context(self) -> ClientTlsContext:
         if self._tls is None:
-            self._tls = tls_context(self._ca_bundle)
+            self._tls = _tls_context(self._ca_bundle)
         return self._tls
 
     async def _credentials(self) -> Credentials:
@@ -423,20 +423,20 @@ class TranscribeStreamingClient:
         :raises SerializerException: the response body is unreadable.
         :raises HTTPException: the connection failed or timed out.
         """
-        path = medical_scribe_stream_path(session_id)
+        path = _medical_scribe_stream_path(session_id)
         transport, _, _, _ = await self._open(
             "GET",
             path,
             [],
             registry=GET_MEDICAL_SCRIBE_STREAM_EXCEPTIONS,
-            payload_signing=PayloadSigning.EMPTY,
+            payload_signing=_PayloadSigning.EMPTY,
             end_request=True,
         )
         try:
-            body = await _read_body(transport, MAX_RESPONSE_BODY)
+            body = await _read_body(transport, _MAX_RESPONSE_BODY)
         finally:
             await transport.aclose()
-        return get_medical_scribe_stream_output(body)
+        return _get_medical_scribe_stream_output(body)
 
     async def _start_operation(self, spec: OperationSpec[_S], options: Mapping[str, Any]) -> _S:
         """What every Start* operation shares: check, open a duplex call, wrap it.
@@ -454,7 +454,7 @@ class TranscribeStreamingClient:
         signer = EventSigner(
             seed,
             secret_access_key=credentials.secret_access_key,
-            region=signing_region(self.region),
+            region=_signing_region(self.region),
             clock=self._clock,
         )
         session = EventStreamSession(
@@ -476,7 +476,7 @@ class TranscribeStreamingClient:
         headers: Sequence[Tuple[str, str]],
         *,
         registry: Mapping[str, Type[ServiceException]],
-        payload_signing: PayloadSigning = PayloadSigning.EVENTS,
+        payload_signing: _PayloadSigning = _PayloadSigning.EVENTS,
         end_request: bool = False,
     ) -> Tuple[HTTP2Stream, Dict[str, str], str, Credentials]:
         """Sign, connect, send the request and wait for a 200.
@@ -498,25 +498,25 @@ class TranscribeStreamingClient:
             raise SDKError("the client is closed")
         credentials = await self._credentials()
         url = await self._endpoint_resolver.resolve(self.region)
-        endpoint = Endpoint(url)
-        signed = sign_request(
+        endpoint = _Endpoint(url)
+        signed = _sign_request(
             method,
             path,
             headers,
             host=endpoint.authority,
             credentials=credentials,
-            region=signing_region(self.region),
+            region=_signing_region(self.region),
             date=self._clock() if self._clock is not None else None,
             payload_signing=payload_signing,
         )
         logger.debug("%s %s%s", method, url, path)
-        transport = await open_stream(
+        transport = await _open_stream(
             endpoint,
             signed.request,
             tls=self._tls_context(),
             timeouts=self._timeouts,
             ca_file=self._ca_bundle,
-            bootstrap=self._bootstrap or default_bootstrap(),
+            bootstrap=self._bootstrap or _default_bootstrap(),
             write_window=DEFAULT_WRITE_WINDOW,
             read_window=DEFAULT_READ_WINDOW,
         )
@@ -524,10 +524,10 @@ class TranscribeStreamingClient:
             if end_request:
                 transport.write(b"", end_stream=True)
             status, raw_headers = await transport.response()
-            response_headers = header_map(raw_headers)
+            response_headers = _header_map(raw_headers)
             if status != 200:
                 body = await _read_error_body(transport)
-                raise error_from_response(status, response_headers, body, registry=registry)
+                raise _error_from_response(status, response_headers, body, registry=registry)
         except BaseException:
             await transport.aclose()
             raise
@@ -536,7 +536,7 @@ class TranscribeStreamingClient:
 
 async def _read_error_body(transport: HTTP2Stream) -> bytes:
     try:
-        return await _read_body(transport, MAX_ERROR_BODY)
+        return await _read_body(transport, _MAX_ERROR_BODY)
     except (HTTPException, TimeoutException, SerializerException):
         return b""  # the status and headers still say what went wrong
 

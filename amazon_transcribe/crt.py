@@ -7,7 +7,7 @@ awscrt's static default bootstrap unless a caller passes its own.
 hands it to :class:`~amazon_transcribe.auth.AwsCrtCredentialResolver`.
 
 Two speed-ups reach into awscrt's and CPython's internals: kept thread
-states for awscrt's threads (:func:`keep_thread_state`) and request bodies
+states for awscrt's threads (:func:`_keep_thread_state`) and request bodies
 that awscrt reads with one C call (see ``httpsession``). Both sit behind one
 switch, :func:`speedups_enabled`: on only for the CPython and awscrt versions
 they were verified with, off elsewhere (and when
@@ -27,7 +27,13 @@ from typing import Any, Optional, Set, Tuple
 
 from awscrt.io import ClientBootstrap
 
-__all__ = ["AWSCRTEventLoop", "default_bootstrap", "keep_thread_state", "speedups_enabled"]
+__all__ = [
+    "AWSCRTEventLoop",
+    "speedups_enabled",
+    "VERIFIED_PYTHON",
+    "VERIFIED_AWSCRT",
+    "DISABLE_VARIABLE",
+]
 
 #: CPython versions (major, minor) the speed-ups were verified with.
 VERIFIED_PYTHON = ((3, 9), (3, 13))
@@ -39,12 +45,12 @@ DISABLE_VARIABLE = "AMAZON_TRANSCRIBE_NO_SPEEDUPS"
 
 _speedups: Optional[bool] = None
 
-# Idents of the native threads that keep_thread_state() has pinned.
+# Idents of the native threads that _keep_thread_state() has pinned.
 _KEPT: Set[int] = set()
 _ensure: Any = None  # ctypes' PyGILState_Ensure, looked up on first use
 
 
-def default_bootstrap() -> ClientBootstrap:
+def _default_bootstrap() -> ClientBootstrap:
     """Return the process-wide client bootstrap (created on first call).
 
     :returns: awscrt's static default :class:`~awscrt.io.ClientBootstrap`.
@@ -93,7 +99,7 @@ def _decide() -> bool:
     return low <= awscrt_version <= high
 
 
-def keep_thread_state() -> None:
+def _keep_thread_state() -> None:
     """Make the calling awscrt thread keep its Python thread state.
 
     Call it from a callback that awscrt runs on one of its own threads.
@@ -138,4 +144,4 @@ class AWSCRTEventLoop:
 
     def __init__(self, bootstrap: Optional[ClientBootstrap] = None) -> None:
         #: The awscrt client bootstrap (event-loop group and host resolver).
-        self.bootstrap: ClientBootstrap = bootstrap or default_bootstrap()
+        self.bootstrap: ClientBootstrap = bootstrap or _default_bootstrap()

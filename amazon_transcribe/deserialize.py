@@ -32,7 +32,7 @@ from .exceptions import (
     SERVICE_EXCEPTIONS,
     SerializerException,
     ServiceException,
-    service_exception,
+    _service_exception,
 )
 from .medical import (
     MedicalAlternative,
@@ -73,35 +73,16 @@ from .shapes import (
     Transcript,
     TranscriptEvent,
     UnknownEvent,
-    to_enum,
+    _to_enum,
 )
 
-__all__ = [
-    "header_map",
-    "parse_bool",
-    "parse_int",
-    "error_from_response",
-    "exception_from_message",
-    "transcript_event",
-    "output_event",
-    "EventDecoder",
-    "parse_output_message",
-    "medical_transcript_event",
-    "utterance_event",
-    "category_event",
-    "medical_scribe_transcript_event",
-    "MEDICAL_TRANSCRIPT_EVENTS",
-    "CALL_ANALYTICS_EVENTS",
-    "MEDICAL_SCRIBE_EVENTS",
-    "medical_scribe_stream_details",
-    "get_medical_scribe_stream_output",
-]
+__all__: List[str] = []
 
 #: Largest error body read from a failed response.
-MAX_ERROR_BODY = 64 * 1024
+_MAX_ERROR_BODY = 64 * 1024
 
 
-def header_map(headers: Sequence[Tuple[str, str]]) -> Dict[str, str]:
+def _header_map(headers: Sequence[Tuple[str, str]]) -> Dict[str, str]:
     """Index response headers by lowercase name (repeated names joined by ``,``).
 
     :param headers: the headers as received.
@@ -114,7 +95,7 @@ def header_map(headers: Sequence[Tuple[str, str]]) -> Dict[str, str]:
     return result
 
 
-def parse_bool(value: Optional[str]) -> Optional[bool]:
+def _parse_bool(value: Optional[str]) -> Optional[bool]:
     """Parse a boolean header (case-insensitive, as the service may echo either).
 
     :param value: the header value or ``None``.
@@ -130,7 +111,7 @@ def parse_bool(value: Optional[str]) -> Optional[bool]:
     return None
 
 
-def parse_int(value: Optional[str]) -> Optional[int]:
+def _parse_int(value: Optional[str]) -> Optional[int]:
     """Parse an integer header.
 
     :param value: the header value or ``None``.
@@ -157,7 +138,7 @@ def _message_of(body: bytes) -> str:
     return "(no message)"
 
 
-def error_from_response(
+def _error_from_response(
     status: int,
     headers: Mapping[str, str],
     body: bytes,
@@ -181,7 +162,7 @@ def error_from_response(
         if isinstance(document, dict):
             found = document.get("__type") or document.get("code")
             code = found if isinstance(found, str) else None
-    return service_exception(
+    return _service_exception(
         code,
         _message_of(body),
         status_code=status,
@@ -190,7 +171,7 @@ def error_from_response(
     )
 
 
-def exception_from_message(
+def _exception_from_message(
     message: Message,
     *,
     request_id: Optional[str] = None,
@@ -207,14 +188,14 @@ def exception_from_message(
     if headers.get(":message-type") == "error":
         code = headers.get(":error-code")
         text = headers.get(":error-message")
-        return service_exception(
+        return _service_exception(
             code if isinstance(code, str) else "UnknownError",
             text if isinstance(text, str) else "(no message)",
             request_id=request_id,
             registry={},  # unmodeled by definition
         )
     code = headers.get(":exception-type")
-    return service_exception(
+    return _service_exception(
         code if isinstance(code, str) else None,
         _message_of(message.payload),
         request_id=request_id,
@@ -307,7 +288,7 @@ def _enum(cls: Any, *, required: bool = False) -> _Converter:
     empty = "" if required else None
 
     def convert(value: Any) -> Any:
-        return to_enum(cls, value) if isinstance(value, str) else empty
+        return _to_enum(cls, value) if isinstance(value, str) else empty
 
     return convert
 
@@ -435,23 +416,23 @@ _result = _structure(
     ("language_code", "LanguageCode", _enum(LanguageCode)),
     ("language_identification", "LanguageIdentification", _many_or_none(_language_with_score)),
 )
-_transcript_event = _structure(
+_transcript_event_payload = _structure(
     TranscriptEvent,
     ("transcript", "Transcript", _always(_structure(Transcript, ("results", "Results", _many(_result))))),
 )
 
 #: Parse a ``TranscriptEvent`` message (raises :class:`SerializerException`
 #: when the payload is not a JSON object).
-transcript_event: Callable[[Message], TranscriptEvent] = _event(_transcript_event)
+_transcript_event: Callable[[Message], TranscriptEvent] = _event(_transcript_event_payload)
 
 
 #: Parses the payload of one output event type.
-EventDecoder = Callable[[Message], Any]
+_EventDecoder = Callable[[Message], Any]
 
 
-def parse_output_message(
+def _parse_output_message(
     message: Message,
-    events: Mapping[str, EventDecoder],
+    events: Mapping[str, _EventDecoder],
     *,
     request_id: Optional[str] = None,
     registry: Mapping[str, Type[ServiceException]] = SERVICE_EXCEPTIONS,
@@ -469,7 +450,7 @@ def parse_output_message(
     """
     kind = message.headers.get(":message-type")
     if kind in ("exception", "error"):
-        raise exception_from_message(message, request_id=request_id, registry=registry)
+        raise _exception_from_message(message, request_id=request_id, registry=registry)
     event_type = message.headers.get(":event-type")
     if kind != "event" or not isinstance(event_type, str):
         raise SerializerException(
@@ -481,7 +462,7 @@ def parse_output_message(
     return UnknownEvent(event_type=event_type, payload=message.payload, headers=dict(message.headers))
 
 
-def output_event(
+def _output_event(
     message: Message,
     *,
     request_id: Optional[str] = None,
@@ -497,8 +478,8 @@ def output_event(
     :raises ServiceException: the message is an exception or error message.
     :raises SerializerException: the message is malformed.
     """
-    event: Union[TranscriptEvent, UnknownEvent] = parse_output_message(
-        message, {"TranscriptEvent": transcript_event}, request_id=request_id, registry=registry
+    event: Union[TranscriptEvent, UnknownEvent] = _parse_output_message(
+        message, {"TranscriptEvent": _transcript_event}, request_id=request_id, registry=registry
     )
     return event
 
@@ -537,7 +518,7 @@ _medical_result = _structure(
     ("alternatives", "Alternatives", _many(_medical_alternative)),
     ("channel_id", "ChannelId", _S),
 )
-_medical_transcript_event = _structure(
+_medical_transcript_event_payload = _structure(
     MedicalTranscriptEvent,
     (
         "transcript",
@@ -547,8 +528,8 @@ _medical_transcript_event = _structure(
 )
 
 #: Parse a medical ``TranscriptEvent`` message.
-medical_transcript_event: Callable[[Message], MedicalTranscriptEvent] = _event(
-    _medical_transcript_event
+_medical_transcript_event: Callable[[Message], MedicalTranscriptEvent] = _event(
+    _medical_transcript_event_payload
 )
 
 # -- StartCallAnalyticsStreamTranscription (PROTOCOL.md §8.3) --
@@ -580,7 +561,7 @@ _issue = _structure(
         _one(_structure(CharacterOffsets, ("begin", "Begin", _I), ("end", "End", _I))),
     ),
 )
-_utterance_event = _structure(
+_utterance_event_payload = _structure(
     UtteranceEvent,
     ("utterance_id", "UtteranceId", _S),
     ("is_partial", "IsPartial", _B),
@@ -610,7 +591,7 @@ _timestamp_range = _structure(
     ("begin_offset_millis", "BeginOffsetMillis", _I),
     ("end_offset_millis", "EndOffsetMillis", _I),
 )
-_category_event = _structure(
+_category_event_payload = _structure(
     CategoryEvent,
     ("matched_categories", "MatchedCategories", _strings),
     (
@@ -626,9 +607,9 @@ _category_event = _structure(
 )
 
 #: Parse an ``UtteranceEvent`` message (the payload is the utterance itself).
-utterance_event: Callable[[Message], UtteranceEvent] = _event(_utterance_event)
+_utterance_event: Callable[[Message], UtteranceEvent] = _event(_utterance_event_payload)
 #: Parse a ``CategoryEvent`` message.
-category_event: Callable[[Message], CategoryEvent] = _event(_category_event)
+_category_event: Callable[[Message], CategoryEvent] = _event(_category_event_payload)
 
 # -- StartMedicalScribeStream (PROTOCOL.md §8.4) --
 
@@ -651,27 +632,27 @@ _scribe_segment = _structure(
     ("is_partial", "IsPartial", _B),
     ("channel_id", "ChannelId", _S),
 )
-_medical_scribe_transcript_event = _structure(
+_medical_scribe_transcript_event_payload = _structure(
     MedicalScribeTranscriptEvent, ("transcript_segment", "TranscriptSegment", _one(_scribe_segment))
 )
 
 #: Parse a HealthScribe ``TranscriptEvent`` message.
-medical_scribe_transcript_event: Callable[[Message], MedicalScribeTranscriptEvent] = _event(
-    _medical_scribe_transcript_event
+_medical_scribe_transcript_event: Callable[[Message], MedicalScribeTranscriptEvent] = _event(
+    _medical_scribe_transcript_event_payload
 )
 
 #: The event types of MedicalTranscriptResultStream.
-MEDICAL_TRANSCRIPT_EVENTS: Mapping[str, EventDecoder] = {
-    "TranscriptEvent": medical_transcript_event
+_MEDICAL_TRANSCRIPT_EVENTS: Mapping[str, _EventDecoder] = {
+    "TranscriptEvent": _medical_transcript_event
 }
 #: The event types of CallAnalyticsTranscriptResultStream.
-CALL_ANALYTICS_EVENTS: Mapping[str, EventDecoder] = {
-    "UtteranceEvent": utterance_event,
-    "CategoryEvent": category_event,
+_CALL_ANALYTICS_EVENTS: Mapping[str, _EventDecoder] = {
+    "UtteranceEvent": _utterance_event,
+    "CategoryEvent": _category_event,
 }
 #: The event types of MedicalScribeResultStream.
-MEDICAL_SCRIBE_EVENTS: Mapping[str, EventDecoder] = {
-    "TranscriptEvent": medical_scribe_transcript_event
+_MEDICAL_SCRIBE_EVENTS: Mapping[str, _EventDecoder] = {
+    "TranscriptEvent": _medical_scribe_transcript_event
 }
 
 
@@ -684,7 +665,7 @@ _scribe_channel = _structure(
 )
 
 #: Build :class:`MedicalScribeStreamDetails` from its JSON structure.
-medical_scribe_stream_details: Callable[[Mapping[str, Any]], MedicalScribeStreamDetails] = (
+_medical_scribe_stream_details: Callable[[Mapping[str, Any]], MedicalScribeStreamDetails] = (
     _structure(
         MedicalScribeStreamDetails,
         ("session_id", "SessionId", _S),
@@ -765,7 +746,7 @@ medical_scribe_stream_details: Callable[[Mapping[str, Any]], MedicalScribeStream
 )
 
 
-def get_medical_scribe_stream_output(body: bytes) -> MedicalScribeStreamDetails:
+def _get_medical_scribe_stream_output(body: bytes) -> MedicalScribeStreamDetails:
     """Parse the body of a GetMedicalScribeStream response.
 
     :param body: the JSON body.
@@ -780,4 +761,4 @@ def get_medical_scribe_stream_output(body: bytes) -> MedicalScribeStreamDetails:
     details = document.get("MedicalScribeStreamDetails") if isinstance(document, dict) else None
     if not isinstance(details, dict):
         raise SerializerException("GetMedicalScribeStream body has no MedicalScribeStreamDetails")
-    return medical_scribe_stream_details(details)
+    return _medical_scribe_stream_details(details)

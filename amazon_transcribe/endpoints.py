@@ -1,9 +1,9 @@
 """Where a stream connects: endpoint resolvers.
 
-:func:`endpoint_for_region` applies the service's endpoint rules (partition
+:func:`_endpoint_for_region` applies the service's endpoint rules (partition
 DNS suffixes, FIPS and dual-stack host names); the default resolver uses it,
 so China regions go to ``amazonaws.com.cn`` as in amazon-transcribe 0.6.4.
-:func:`endpoint_from_environment` reads the standard
+:func:`_endpoint_from_environment` reads the standard
 ``AWS_ENDPOINT_URL_TRANSCRIBE_STREAMING`` / ``AWS_ENDPOINT_URL`` variables.
 
 Pure: no I/O beyond reading the environment on request.
@@ -21,14 +21,10 @@ __all__ = [
     "BaseEndpointResolver",
     "StaticEndpointResolver",
     "RegionEndpointResolver",
-    "endpoint_for_region",
-    "endpoint_from_environment",
-    "signing_region",
-    "ENDPOINT_ENVIRONMENT_VARIABLES",
 ]
 
 #: Environment variables naming an endpoint, most specific first.
-ENDPOINT_ENVIRONMENT_VARIABLES = ("AWS_ENDPOINT_URL_TRANSCRIBE_STREAMING", "AWS_ENDPOINT_URL")
+_ENDPOINT_ENVIRONMENT_VARIABLES = ("AWS_ENDPOINT_URL_TRANSCRIBE_STREAMING", "AWS_ENDPOINT_URL")
 
 # (region prefix, dnsSuffix, dualStackDnsSuffix); longest prefixes first so
 # that "us-isob-" wins over "us-iso-". Snapshot of the AWS partition data.
@@ -44,7 +40,7 @@ _PARTITIONS: Tuple[Tuple[str, str, str], ...] = (
 _AWS_PARTITION = ("", "amazonaws.com", "api.aws")
 
 
-def signing_region(region: str) -> str:
+def _signing_region(region: str) -> str:
     """Return the SigV4 region for a region name.
 
     The deprecated pseudo-regions ``fips-<region>`` sign as ``<region>``.
@@ -55,7 +51,7 @@ def signing_region(region: str) -> str:
     return region[len("fips-") :] if region.startswith("fips-") else region
 
 
-def endpoint_for_region(
+def _endpoint_for_region(
     region: str, *, use_fips: bool = False, use_dualstack: bool = False
 ) -> str:
     """Apply the service's endpoint rules to a region.
@@ -70,7 +66,7 @@ def endpoint_for_region(
     if not region:
         raise ValidationException("Invalid Configuration: Missing Region")
     if region.startswith("fips-"):
-        region, use_fips = signing_region(region), True
+        region, use_fips = _signing_region(region), True
     if not all(part.isalnum() for part in region.split("-")):
         raise ValidationException(f"invalid region name {region!r}")
     _, dns_suffix, dualstack_suffix = next(
@@ -81,7 +77,7 @@ def endpoint_for_region(
     return f"https://{host}.{region}.{suffix}"
 
 
-def endpoint_from_environment(environ: Optional[Mapping[str, str]] = None) -> Optional[str]:
+def _endpoint_from_environment(environ: Optional[Mapping[str, str]] = None) -> Optional[str]:
     """Return the endpoint URL set in the environment, if any.
 
     :param environ: the environment to read; ``os.environ`` by default.
@@ -89,7 +85,7 @@ def endpoint_from_environment(environ: Optional[Mapping[str, str]] = None) -> Op
         ``AWS_ENDPOINT_URL``, else ``None``.
     """
     env = os.environ if environ is None else environ
-    for name in ENDPOINT_ENVIRONMENT_VARIABLES:
+    for name in _ENDPOINT_ENVIRONMENT_VARIABLES:
         value = env.get(name, "").strip()
         if value:
             return value
@@ -135,7 +131,7 @@ class RegionEndpointResolver(BaseEndpointResolver):
         :returns: e.g. ``https://transcribestreaming.us-east-1.amazonaws.com``.
         :raises ValidationException: the region is empty or malformed.
         """
-        return endpoint_for_region(
+        return _endpoint_for_region(
             region, use_fips=self._use_fips, use_dualstack=self._use_dualstack
         )
 

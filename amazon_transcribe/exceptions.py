@@ -27,7 +27,7 @@ service's error code, the request id and whether a retry may succeed.
 
 Service exception classes are found through :data:`SERVICE_EXCEPTIONS`, an
 explicit registry, never by looking a name from the network up as an
-attribute. :func:`service_exception` builds the right one from what the wire
+attribute. :func:`_service_exception` builds the right one from what the wire
 said.
 
 This module imports nothing from the rest of the package.
@@ -57,7 +57,6 @@ __all__ = [
     "SERVICE_EXCEPTIONS",
     "STREAMING_EXCEPTIONS",
     "GET_MEDICAL_SCRIBE_STREAM_EXCEPTIONS",
-    "service_exception",
 ]
 
 
@@ -282,7 +281,7 @@ def _sanitize_error_code(raw: str) -> str:
     return code.rsplit("#", 1)[-1].strip()
 
 
-def service_exception(
+def _service_exception(
     error_code: Optional[str],
     message: str,
     *,

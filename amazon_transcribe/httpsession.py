@@ -9,7 +9,7 @@ stream completion) is handed to the asyncio loop with
   stream costs no CPU (nothing polls a body stream).
 * Writes are accounted: :meth:`HTTP2Stream.wait_writable` waits while the bytes
   handed to the CRT and not yet written exceed a bounded window. Writes reach
-  the CRT on a shared 5 ms grid of the loop's clock (``FLUSH_GRID``), one
+  the CRT on a shared 5 ms grid of the loop's clock (``_FLUSH_GRID``), one
   CRT write per stream per grid slot.
 * Reads are flow-controlled: the stream's HTTP/2 window is only reopened as
   the consumer takes data, so a slow consumer makes the peer wait instead of
@@ -50,11 +50,14 @@ from awscrt.io import (
     TlsContextOptions,
 )
 
-from .crt import default_bootstrap, keep_thread_state, speedups_enabled
+from .crt import _default_bootstrap, _keep_thread_state, speedups_enabled
 from .transport import DEFAULT_READ_WINDOW, DEFAULT_WRITE_WINDOW
 from .exceptions import HTTPException, TimeoutException, ValidationException
 
-__all__ = ["Timeouts", "Endpoint", "HTTP2Stream", "open_stream", "tls_context"]
+__all__ = [
+    "Timeouts",
+    "HTTP2Stream",
+]
 
 logger = logging.getLogger("amazon_transcribe.httpsession")
 
@@ -63,7 +66,7 @@ logger = logging.getLogger("amazon_transcribe.httpsession")
 #: paced streams reach the CRT thread together: one wake-up of that thread
 #: and one burst of GIL hand-overs per slot, instead of per write. Audio
 #: waits at most this long; a full window or ``end_stream`` hands over at once.
-FLUSH_GRID = 0.005
+_FLUSH_GRID = 0.005
 
 
 class Timeouts:
@@ -97,7 +100,7 @@ class Timeouts:
         )
 
 
-class Endpoint:
+class _Endpoint:
     """Where to connect, parsed from an ``https://host[:port]`` URL.
 
     :param url: the endpoint URL.
@@ -193,7 +196,7 @@ def _resolve(waiter: "asyncio.Future[bool]", value: bool) -> None:
         waiter.set_result(value)
 
 
-def tls_context(ca_file: Optional[str] = None) -> ClientTlsContext:
+def _tls_context(ca_file: Optional[str] = None) -> ClientTlsContext:
     """Make a TLS client context (connections offer only ALPN ``h2``).
 
     :param ca_file: a PEM bundle to trust instead of the system store.
@@ -201,7 +204,7 @@ def tls_context(ca_file: Optional[str] = None) -> ClientTlsContext:
     :raises ValidationException: the CA file cannot be read.
     """
     options = TlsContextOptions()
-    # ALPN "h2" is set on each connection's options (see open_stream).
+    # ALPN "h2" is set on each connection's options (see _open_stream).
     if ca_file:
         try:
             options.override_default_trust_store_from_path(None, ca_file)
@@ -232,7 +235,7 @@ async def _await_crt(
 class HTTP2Stream:
     """One request/response exchange on its own HTTP/2 connection.
 
-    Made by :func:`open_stream`; all methods must be called from the event
+    Made by :func:`_open_stream`; all methods must be called from the event
     loop that opened it.
     """
 
@@ -283,15 +286,15 @@ class HTTP2Stream:
             pass
 
     def _on_response(self, http_stream: Any, status_code: int, headers: Any, **kwargs: Any) -> None:
-        keep_thread_state()
+        _keep_thread_state()
         self._threadsafe(self._set_response, status_code, list(headers))
 
     def _on_body(self, http_stream: Any, chunk: bytes, **kwargs: Any) -> None:
-        keep_thread_state()
+        _keep_thread_state()
         self._threadsafe(self._add_chunk, bytes(chunk))
 
     def _on_complete(self, future: "concurrent.futures.Future[Any]") -> None:
-        keep_thread_state()
+        _keep_thread_state()
         error = future.exception()
         self._threadsafe(self._finish, error)
 
@@ -321,7 +324,7 @@ class HTTP2Stream:
 
     def _write_completed(self, future: "concurrent.futures.Future[Any]") -> None:
         # Only registered on the write a waiting writer needs (CRT thread).
-        keep_thread_state()
+        _keep_thread_state()
         self._threadsafe(self._writable.set)
 
     def _reap_writes(self) -> None:
@@ -444,7 +447,7 @@ class HTTP2Stream:
     def write(self, data: bytes, *, end_stream: bool = False) -> None:
         """Queue ``data`` to send, in call order (does not wait).
 
-        Data goes out as one CRT write at the next ``FLUSH_GRID`` slot (or
+        Data goes out as one CRT write at the next ``_FLUSH_GRID`` slot (or
         as soon as the write window is full); ``end_stream`` sends everything
         at once.
 
@@ -462,7 +465,7 @@ class HTTP2Stream:
         if end_stream:
             self._flush(end_stream=True)
         elif self._flush_handle is None:
-            slot = math.ceil(self._loop.time() / FLUSH_GRID) * FLUSH_GRID
+            slot = math.ceil(self._loop.time() / _FLUSH_GRID) * _FLUSH_GRID
             self._flush_handle = self._loop.call_at(slot, self._flush_soon)
 
     def _flush_soon(self) -> None:
@@ -556,8 +559,8 @@ class HTTP2Stream:
             logger.debug("connection shutdown did not complete cleanly", exc_info=True)
 
 
-async def open_stream(
-    endpoint: Endpoint,
+async def _open_stream(
+    endpoint: _Endpoint,
     request: HttpRequest,
     *,
     tls: ClientTlsContext,
@@ -594,7 +597,7 @@ async def open_stream(
     future = Http2ClientConnection.new(
         endpoint.host,
         endpoint.port,
-        bootstrap=bootstrap or default_bootstrap(),
+        bootstrap=bootstrap or _default_bootstrap(),
         socket_options=socket_options,
         tls_connection_options=connection_options,
         manual_window_management=True,
@@ -618,7 +621,7 @@ async def open_stream(
 async def _connect(
     future: "concurrent.futures.Future[Any]",
     timeout: Optional[float],
-    endpoint: Endpoint,
+    endpoint: _Endpoint,
     ca_file: Optional[str],
 ) -> Http2ClientConnection:
     try:
@@ -646,7 +649,7 @@ async def _connect(
     return connection
 
 
-async def _tls_diagnosis(endpoint: Endpoint, ca_file: Optional[str]) -> Optional[str]:
+async def _tls_diagnosis(endpoint: _Endpoint, ca_file: Optional[str]) -> Optional[str]:
     """Why a TLS handshake with ``endpoint`` fails, if it is a certificate problem."""
     context = ssl.create_default_context(cafile=ca_file)
     context.set_alpn_protocols(["h2"])

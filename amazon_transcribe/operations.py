@@ -25,14 +25,14 @@ from .call_analytics import (
     StartCallAnalyticsStreamTranscriptionResponse,
 )
 from .deserialize import (
-    CALL_ANALYTICS_EVENTS,
-    MEDICAL_SCRIBE_EVENTS,
-    MEDICAL_TRANSCRIPT_EVENTS,
-    EventDecoder,
-    parse_bool,
-    parse_int,
-    parse_output_message,
-    transcript_event,
+    _CALL_ANALYTICS_EVENTS,
+    _MEDICAL_SCRIBE_EVENTS,
+    _MEDICAL_TRANSCRIPT_EVENTS,
+    _EventDecoder,
+    _parse_bool,
+    _parse_int,
+    _parse_output_message,
+    _transcript_event,
 )
 from .eventstream import Message
 from .exceptions import (
@@ -55,7 +55,7 @@ from .medical_scribe import (
     StartMedicalScribeStreamResponse,
 )
 from .protocol import EventParser
-from .serialize import EVENTSTREAM_CONTENT_TYPE, header_value
+from .serialize import _EVENTSTREAM_CONTENT_TYPE, _header_value
 from .shapes import (
     ContentIdentificationType,
     ContentRedactionType,
@@ -66,7 +66,7 @@ from .shapes import (
     StartStreamTranscriptionResponse,
     TranscriptFormat,
     VocabularyFilterMethod,
-    to_enum,
+    _to_enum,
 )
 from .streams import (
     CallAnalyticsTranscriptResultStream,
@@ -92,9 +92,9 @@ __all__ = [
 ]
 
 #: Every option header's prefix.
-PREFIX = "x-amzn-transcribe-"
+_PREFIX = "x-amzn-transcribe-"
 #: The response header carrying the request id.
-REQUEST_ID_HEADER = "x-amzn-request-id"
+_REQUEST_ID_HEADER = "x-amzn-request-id"
 
 
 def _text(value: str) -> str:
@@ -105,7 +105,7 @@ def _list(value: str) -> List[str]:
     return [item for item in (part.strip() for part in value.split(",")) if item]
 
 
-_READERS: Dict[Any, Callable[[str], Any]] = {str: _text, int: parse_int, bool: parse_bool, list: _list}
+_READERS: Dict[Any, Callable[[str], Any]] = {str: _text, int: _parse_int, bool: _parse_bool, list: _list}
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ class Header:
     :param kind: how the response's value is read: ``str``, ``int``,
         ``bool``, ``list`` (comma-separated) or an enumeration class
         (unknown values stay strings). Requests render every kind the same
-        way (:func:`~amazon_transcribe.serialize.header_value`).
+        way (:func:`~amazon_transcribe.serialize._header_value`).
     """
 
     attribute: str
@@ -127,7 +127,7 @@ class Header:
     @property
     def name(self) -> str:
         """The full header name."""
-        return PREFIX + self.suffix
+        return _PREFIX + self.suffix
 
     def write(self, value: Any) -> Optional[str]:
         """The header value of an option.
@@ -136,7 +136,7 @@ class Header:
         :returns: the value to send, or ``None`` when the option is unset.
         :raises ValidationException: the value has a type no header can carry.
         """
-        return header_value(self.attribute, value)
+        return _header_value(self.attribute, value)
 
     def read(self, value: Optional[str]) -> Any:
         """The option's value from the response header.
@@ -147,7 +147,7 @@ class Header:
         if value is None:
             return None
         if isinstance(self.kind, type) and issubclass(self.kind, enum.Enum):
-            return to_enum(self.kind, value)
+            return _to_enum(self.kind, value)
         return _READERS[self.kind](value)
 
 
@@ -179,7 +179,7 @@ class OperationSpec(Generic[_Started]):
     request_type: type
     response_type: type
     stream_field: str
-    events: Mapping[str, EventDecoder]
+    events: Mapping[str, _EventDecoder]
     exceptions: Mapping[str, Type[ServiceException]]
     output_stream: Type[OutputStream[Any]]
     started_stream: Callable[[Any, EventStreamSession, Any], _Started]
@@ -226,7 +226,7 @@ class OperationSpec(Generic[_Started]):
         :returns: ``(name, value)`` pairs.
         :raises ValidationException: an option has a type no header can carry.
         """
-        headers = [("content-type", EVENTSTREAM_CONTENT_TYPE)]
+        headers = [("content-type", _EVENTSTREAM_CONTENT_TYPE)]
         for header in self.headers:
             value = header.write(getattr(request, header.attribute))
             if value is not None:
@@ -240,7 +240,7 @@ class OperationSpec(Generic[_Started]):
         :returns: keyword arguments for the response shape.
         """
         values = {header.attribute: header.read(headers.get(header.name)) for header in self.headers}
-        values["request_id"] = headers.get(REQUEST_ID_HEADER)
+        values["request_id"] = headers.get(_REQUEST_ID_HEADER)
         return values
 
     def parser(self, request_id: Optional[str]) -> EventParser:
@@ -252,7 +252,7 @@ class OperationSpec(Generic[_Started]):
         events, registry = self.events, self.exceptions
 
         def parse(message: Message) -> Any:
-            return parse_output_message(message, events, request_id=request_id, registry=registry)
+            return _parse_output_message(message, events, request_id=request_id, registry=registry)
 
         return parse
 
@@ -332,7 +332,7 @@ START_STREAM_TRANSCRIPTION: OperationSpec[StartStreamTranscriptionEventStream] =
     request_type=StartStreamTranscriptionRequest,
     response_type=StartStreamTranscriptionResponse,
     stream_field="transcript_result_stream",
-    events={"TranscriptEvent": transcript_event},
+    events={"TranscriptEvent": _transcript_event},
     exceptions=SERVICE_EXCEPTIONS,
     output_stream=TranscriptResultStream,
     started_stream=StartStreamTranscriptionEventStream,
@@ -365,7 +365,7 @@ START_MEDICAL_STREAM_TRANSCRIPTION: OperationSpec[
     request_type=StartMedicalStreamTranscriptionRequest,
     response_type=StartMedicalStreamTranscriptionResponse,
     stream_field="transcript_result_stream",
-    events=MEDICAL_TRANSCRIPT_EVENTS,
+    events=_MEDICAL_TRANSCRIPT_EVENTS,
     exceptions=STREAMING_EXCEPTIONS,
     output_stream=MedicalTranscriptResultStream,
     started_stream=StartMedicalStreamTranscriptionEventStream,
@@ -401,7 +401,7 @@ START_CALL_ANALYTICS_STREAM_TRANSCRIPTION: OperationSpec[
     request_type=StartCallAnalyticsStreamTranscriptionRequest,
     response_type=StartCallAnalyticsStreamTranscriptionResponse,
     stream_field="call_analytics_transcript_result_stream",
-    events=CALL_ANALYTICS_EVENTS,
+    events=_CALL_ANALYTICS_EVENTS,
     exceptions=STREAMING_EXCEPTIONS,
     output_stream=CallAnalyticsTranscriptResultStream,
     started_stream=StartCallAnalyticsStreamTranscriptionEventStream,
@@ -421,7 +421,7 @@ START_MEDICAL_SCRIBE_STREAM: OperationSpec[StartMedicalScribeStreamEventStream] 
     request_type=StartMedicalScribeStreamRequest,
     response_type=StartMedicalScribeStreamResponse,
     stream_field="result_stream",
-    events=MEDICAL_SCRIBE_EVENTS,
+    events=_MEDICAL_SCRIBE_EVENTS,
     exceptions=STREAMING_EXCEPTIONS,
     output_stream=MedicalScribeResultStream,
     started_stream=StartMedicalScribeStreamEventStream,

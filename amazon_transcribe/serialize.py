@@ -22,23 +22,12 @@ from .medical_scribe import (
     MedicalScribeSessionControlEvent,
 )
 
-__all__ = [
-    "EVENTSTREAM_CONTENT_TYPE",
-    "header_value",
-    "MEDICAL_SCRIBE_STREAM_PATH",
-    "medical_scribe_stream_path",
-    "configuration_event_payload",
-    "configuration_event_message",
-    "medical_scribe_configuration_event_payload",
-    "medical_scribe_session_control_event_payload",
-    "audio_event_message",
-    "json_event_message",
-]
+__all__: List[str] = []
 
 #: The content type of an event-stream request body.
-EVENTSTREAM_CONTENT_TYPE = "application/vnd.amazon.eventstream"
+_EVENTSTREAM_CONTENT_TYPE = "application/vnd.amazon.eventstream"
 #: The path of StartMedicalScribeStream (and the prefix of GetMedicalScribeStream's).
-MEDICAL_SCRIBE_STREAM_PATH = "/medical-scribe-stream"
+_MEDICAL_SCRIBE_STREAM_PATH = "/medical-scribe-stream"
 
 _SESSION_ID = re.compile(r"[a-fA-F0-9]{8}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{4}-[a-fA-F0-9]{12}")
 
@@ -51,7 +40,7 @@ _AUDIO_EVENT_HEADERS = encode_headers(
 )
 
 
-def header_value(name: str, value: Any) -> Optional[str]:
+def _header_value(name: str, value: Any) -> Optional[str]:
     """Render one option as a header value.
 
     :param name: the option's name, for error messages.
@@ -68,7 +57,7 @@ def header_value(name: str, value: Any) -> Optional[str]:
     if isinstance(value, (str, int)):
         return str(value)
     if isinstance(value, (list, tuple)):
-        items = [header_value(name, item) for item in value]
+        items = [_header_value(name, item) for item in value]
         if any(item is None for item in items):
             raise ValidationException(f"{name}: list items must not be None")
         return ",".join(item for item in items if item is not None)
@@ -77,7 +66,7 @@ def header_value(name: str, value: Any) -> Optional[str]:
     )
 
 
-def medical_scribe_stream_path(session_id: str) -> str:
+def _medical_scribe_stream_path(session_id: str) -> str:
     """The path of GetMedicalScribeStream for a session.
 
     :param session_id: the session id (a UUID).
@@ -87,7 +76,7 @@ def medical_scribe_stream_path(session_id: str) -> str:
     """
     if not isinstance(session_id, str) or not _SESSION_ID.fullmatch(session_id):
         raise ValidationException(f"session_id must be a UUID, not {session_id!r}")
-    return f"{MEDICAL_SCRIBE_STREAM_PATH}/{session_id}"
+    return f"{_MEDICAL_SCRIBE_STREAM_PATH}/{session_id}"
 
 
 def _wire(value: Any) -> Any:
@@ -126,7 +115,7 @@ def _post_call_analytics_settings(
     )
 
 
-def configuration_event_payload(event: ConfigurationEvent) -> Dict[str, Any]:
+def _configuration_event_payload(event: ConfigurationEvent) -> Dict[str, Any]:
     """The JSON payload of a call analytics ``ConfigurationEvent``.
 
     :param event: the event.
@@ -142,7 +131,7 @@ def configuration_event_payload(event: ConfigurationEvent) -> Dict[str, Any]:
     )
 
 
-def medical_scribe_configuration_event_payload(
+def _medical_scribe_configuration_event_payload(
     event: MedicalScribeConfigurationEvent,
 ) -> Dict[str, Any]:
     """The JSON payload of a HealthScribe ``ConfigurationEvent``.
@@ -187,7 +176,7 @@ def medical_scribe_configuration_event_payload(
     )
 
 
-def medical_scribe_session_control_event_payload(
+def _medical_scribe_session_control_event_payload(
     event: MedicalScribeSessionControlEvent,
 ) -> Dict[str, Any]:
     """The JSON payload of a HealthScribe ``SessionControlEvent``.
@@ -198,7 +187,7 @@ def medical_scribe_session_control_event_payload(
     return {"Type": _wire(event.type)}
 
 
-def audio_event_message(audio_chunk: Union[bytes, bytearray, memoryview]) -> bytes:
+def _audio_event_message(audio_chunk: Union[bytes, bytearray, memoryview]) -> bytes:
     """Encode an ``AudioEvent`` as an (unsigned) inner message.
 
     :param audio_chunk: the audio bytes.
@@ -207,7 +196,7 @@ def audio_event_message(audio_chunk: Union[bytes, bytearray, memoryview]) -> byt
     return encode_message(_AUDIO_EVENT_HEADERS, audio_chunk)
 
 
-def json_event_message(event_type: str, payload: Mapping[str, Any]) -> bytes:
+def _json_event_message(event_type: str, payload: Mapping[str, Any]) -> bytes:
     """Encode an input event whose payload is a JSON structure.
 
     :param event_type: the ``:event-type``, e.g. ``ConfigurationEvent``.
@@ -224,10 +213,10 @@ def json_event_message(event_type: str, payload: Mapping[str, Any]) -> bytes:
     )
 
 
-def configuration_event_message(event: ConfigurationEvent) -> bytes:
+def _configuration_event_message(event: ConfigurationEvent) -> bytes:
     """Encode a call analytics ``ConfigurationEvent`` as an (unsigned) inner message.
 
     :param event: the event.
     :returns: the encoded message.
     """
-    return json_event_message("ConfigurationEvent", configuration_event_payload(event))
+    return _json_event_message("ConfigurationEvent", _configuration_event_payload(event))

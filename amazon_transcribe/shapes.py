@@ -37,11 +37,10 @@ __all__ = [
     "UnknownEvent",
     "StartStreamTranscriptionRequest",
     "StartStreamTranscriptionResponse",
-    "to_enum",
 ]
 
 _E = TypeVar("_E", bound=enum.Enum)
-# Each enumeration's members by wire value (see to_enum).
+# Each enumeration's members by wire value (see _to_enum).
 _MEMBERS: Dict[Any, Dict[Any, Any]] = {}
 
 
@@ -52,7 +51,7 @@ class _StrEnum(str, enum.Enum):
         return str(self.value)
 
 
-def to_enum(cls: Type[_E], value: Optional[str]) -> Union[_E, str, None]:
+def _to_enum(cls: Type[_E], value: Optional[str]) -> Union[_E, str, None]:
     """Return the member of ``cls`` for a wire value, or the value itself if unknown.
 
     :param cls: the enumeration.

@@ -33,21 +33,15 @@ from .exceptions import StreamClosedError
 
 __all__ = [
     "EventSigner",
-    "derive_signing_key",
-    "credential_scope",
-    "seed_from_authorization",
-    "EVENT_ALGORITHM",
-    "SERVICE_NAME",
-    "EMPTY_SHA256",
     "Clock",
 ]
 
 #: The algorithm line of an event's string to sign.
-EVENT_ALGORITHM = "AWS4-HMAC-SHA256-PAYLOAD"
+_EVENT_ALGORITHM = "AWS4-HMAC-SHA256-PAYLOAD"
 #: The SigV4 service name of Transcribe Streaming (not ``transcribestreaming``).
-SERVICE_NAME = "transcribe"
+_SERVICE_NAME = "transcribe"
 #: Hex SHA-256 of no bytes; the last line of the end frame's string to sign.
-EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+_EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
 #: A function returning the current instant as an aware UTC datetime.
 Clock = Callable[[], datetime.datetime]
@@ -65,8 +59,8 @@ _ENVELOPE_OVERHEAD = 12 + _ENVELOPE_HEADERS_LENGTH + 4
 _SIGNATURE_RE = re.compile(r"Signature=([0-9a-fA-F]{64})(?:\s*,|\s*$)")
 
 
-def derive_signing_key(
-    secret_access_key: str, date_stamp: str, region: str, service: str = SERVICE_NAME
+def _derive_signing_key(
+    secret_access_key: str, date_stamp: str, region: str, service: str = _SERVICE_NAME
 ) -> bytes:
     """Derive the SigV4 signing key (``kSigning``).
 
@@ -82,7 +76,7 @@ def derive_signing_key(
     return key
 
 
-def credential_scope(date_stamp: str, region: str, service: str = SERVICE_NAME) -> str:
+def _credential_scope(date_stamp: str, region: str, service: str = _SERVICE_NAME) -> str:
     """Return the credential scope ``YYYYMMDD/region/service/aws4_request``.
 
     :param date_stamp: ``YYYYMMDD`` (UTC).
@@ -93,7 +87,7 @@ def credential_scope(date_stamp: str, region: str, service: str = SERVICE_NAME) 
     return f"{date_stamp}/{region}/{service}/aws4_request"
 
 
-def seed_from_authorization(authorization: str) -> str:
+def _seed_from_authorization(authorization: str) -> str:
     """Extract the seed signature from a SigV4 ``Authorization`` header value.
 
     :param authorization: e.g. ``AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=<hex>``.
@@ -110,7 +104,7 @@ class EventSigner:
     """Wraps encoded messages in signed envelopes, chained from a seed.
 
     :param seed_signature: hex signature of the request that opened the
-        stream (see :func:`seed_from_authorization`).
+        stream (see :func:`_seed_from_authorization`).
     :param secret_access_key: the secret of the credentials that signed that
         request.
     :param region: the signing region.
@@ -126,7 +120,7 @@ class EventSigner:
         *,
         secret_access_key: str,
         region: str,
-        service: str = SERVICE_NAME,
+        service: str = _SERVICE_NAME,
         clock: Optional[Clock] = None,
     ) -> None:
         if len(seed_signature) != 64:
@@ -195,12 +189,12 @@ class EventSigner:
             amz_date = instant.strftime("%Y%m%dT%H%M%SZ")
             date_stamp = amz_date[:8]
             if date_stamp != self._date_stamp:
-                self._key = derive_signing_key(
+                self._key = _derive_signing_key(
                     self._secret, date_stamp, self._region, self._service
                 )
                 self._date_stamp = date_stamp
-            scope = credential_scope(date_stamp, self._region, self._service)
-            self._sts_prefix = f"{EVENT_ALGORITHM}\n{amz_date}\n{scope}\n"
+            scope = _credential_scope(date_stamp, self._region, self._service)
+            self._sts_prefix = f"{_EVENT_ALGORITHM}\n{amz_date}\n{scope}\n"
             self._second = second
         return self._sts_prefix, self._key
 
@@ -225,7 +219,7 @@ class EventSigner:
                     "\n",
                     hashlib.sha256(date_header).hexdigest(),
                     "\n",
-                    hashlib.sha256(message).hexdigest() if message else EMPTY_SHA256,
+                    hashlib.sha256(message).hexdigest() if message else _EMPTY_SHA256,
                 )
             )
             signature = hmac.digest(key, string_to_sign.encode("ascii"), "sha256")

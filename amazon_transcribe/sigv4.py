@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime
 import enum
-from typing import Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 from awscrt.auth import (
     AwsCredentialsProvider,
@@ -27,15 +27,15 @@ from awscrt.auth import (
 from awscrt.http import HttpHeaders, HttpRequest
 
 from .auth import Credentials
-from .signer import EMPTY_SHA256, SERVICE_NAME, seed_from_authorization
+from .signer import _EMPTY_SHA256, _SERVICE_NAME, _seed_from_authorization
 
-__all__ = ["PayloadSigning", "STREAMING_PAYLOAD", "SignedRequest", "sign_request"]
+__all__: List[str] = []
 
 #: The payload hash that announces a signed event stream.
-STREAMING_PAYLOAD = "STREAMING-AWS4-HMAC-SHA256-EVENTS"
+_STREAMING_PAYLOAD = "STREAMING-AWS4-HMAC-SHA256-EVENTS"
 
 
-class PayloadSigning(enum.Enum):
+class _PayloadSigning(enum.Enum):
     """How the request's payload hash is stated."""
 
     #: ``x-amz-content-sha256: STREAMING-AWS4-HMAC-SHA256-EVENTS`` (signed):
@@ -46,7 +46,7 @@ class PayloadSigning(enum.Enum):
     EMPTY = "empty"
 
 
-class SignedRequest:
+class _SignedRequest:
     """A signed request and the seed of its event chain.
 
     :param request: the awscrt request, with ``Authorization`` and
@@ -61,7 +61,7 @@ class SignedRequest:
         self.seed_signature = seed_signature
 
 
-def sign_request(
+def _sign_request(
     method: str,
     path: str,
     headers: Sequence[Tuple[str, str]],
@@ -69,10 +69,10 @@ def sign_request(
     host: str,
     credentials: Credentials,
     region: str,
-    service: str = SERVICE_NAME,
+    service: str = _SERVICE_NAME,
     date: Optional[datetime.datetime] = None,
-    payload_signing: PayloadSigning = PayloadSigning.EVENTS,
-) -> SignedRequest:
+    payload_signing: _PayloadSigning = _PayloadSigning.EVENTS,
+) -> _SignedRequest:
     """Sign a request with SigV4.
 
     :param method: the HTTP method.
@@ -91,10 +91,10 @@ def sign_request(
     all_headers = [("host", host)]
     all_headers.extend((name, value) for name, value in headers if name.lower() != "host")
     request = HttpRequest(method, path, HttpHeaders(all_headers))
-    if payload_signing is PayloadSigning.EVENTS:
-        body_value, header_type = STREAMING_PAYLOAD, AwsSignedBodyHeaderType.X_AMZ_CONTENT_SHA_256
+    if payload_signing is _PayloadSigning.EVENTS:
+        body_value, header_type = _STREAMING_PAYLOAD, AwsSignedBodyHeaderType.X_AMZ_CONTENT_SHA_256
     else:
-        body_value, header_type = EMPTY_SHA256, AwsSignedBodyHeaderType.NONE
+        body_value, header_type = _EMPTY_SHA256, AwsSignedBodyHeaderType.NONE
     config = AwsSigningConfig(
         algorithm=AwsSigningAlgorithm.V4,
         signature_type=AwsSignatureType.HTTP_REQUEST_HEADERS,
@@ -115,4 +115,4 @@ def sign_request(
     authorization = signed.headers.get("Authorization")
     if not authorization:
         raise ValueError("awscrt returned a request without an Authorization header")
-    return SignedRequest(signed, seed_from_authorization(authorization))
+    return _SignedRequest(signed, _seed_from_authorization(authorization))

@@ -98,7 +98,7 @@ _WAVE_FORMAT_EXTENSIBLE = 0xFFFE
 # A reader yields (chunk, audio seconds up to the end of this chunk).
 _Reader = Callable[[], AsyncIterator[Tuple[bytes, float]]]
 
-PathLike = Union[str, "os.PathLike[str]"]
+_PathLike = Union[str, "os.PathLike[str]"]
 
 
 class AudioSourceError(SDKError):
@@ -574,7 +574,7 @@ def _converted(path: Path, name: str, why: str, *, mono: bool,
 
 
 def open_audio(
-    path: PathLike,
+    path: _PathLike,
     *,
     chunk_duration: float = DEFAULT_CHUNK_DURATION,
     mono: bool = False,
@@ -727,7 +727,7 @@ def _check_pcm_format(sample_rate: int, channels: int) -> None:
 
 
 def raw_pcm_file(
-    path: PathLike,
+    path: _PathLike,
     *,
     sample_rate: int,
     channels: int = 1,

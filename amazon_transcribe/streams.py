@@ -50,11 +50,11 @@ from .medical_scribe import (
     StartMedicalScribeStreamResponse,
 )
 from .serialize import (
-    audio_event_message,
-    configuration_event_message,
-    json_event_message,
-    medical_scribe_configuration_event_payload,
-    medical_scribe_session_control_event_payload,
+    _audio_event_message,
+    _configuration_event_message,
+    _json_event_message,
+    _medical_scribe_configuration_event_payload,
+    _medical_scribe_session_control_event_payload,
 )
 from .shapes import AudioEvent, StartStreamTranscriptionResponse, TranscriptEvent, UnknownEvent
 from .signer import EventSigner
@@ -322,7 +322,7 @@ class AudioStream:
             raise ValidationException(
                 f"audio_chunk must be bytes, not {type(audio_chunk).__name__}"
             )
-        await self._session.send_message(audio_event_message(audio_chunk or b""))
+        await self._session.send_message(_audio_event_message(audio_chunk or b""))
 
     async def send_event(self, event: AudioEvent) -> None:
         """Send an :class:`~amazon_transcribe.model.AudioEvent`.
@@ -348,7 +348,7 @@ class AudioStream:
         await self._session.end_input()
 
     async def _send_json_event(self, event_type: str, payload: Mapping[str, Any]) -> None:
-        await self._session.send_message(json_event_message(event_type, payload))
+        await self._session.send_message(_json_event_message(event_type, payload))
 
 
 class OutputStream(Generic[_Event]):
@@ -403,7 +403,7 @@ class CallAnalyticsAudioStream(AudioStream):
         :raises ServiceException: the service has ended the stream with an error.
         """
         await self._session.send_message(
-            configuration_event_message(_event_of(ConfigurationEvent, event, members))
+            _configuration_event_message(_event_of(ConfigurationEvent, event, members))
         )
 
 
@@ -434,7 +434,7 @@ class MedicalScribeInputStream(AudioStream):
         """
         config = _event_of(MedicalScribeConfigurationEvent, event, members)
         await self._send_json_event(
-            "ConfigurationEvent", medical_scribe_configuration_event_payload(config)
+            "ConfigurationEvent", _medical_scribe_configuration_event_payload(config)
         )
 
     async def send_session_control_event(
@@ -453,7 +453,7 @@ class MedicalScribeInputStream(AudioStream):
             event = MedicalScribeSessionControlEvent()
         control = _event_of(MedicalScribeSessionControlEvent, event, members)
         await self._send_json_event(
-            "SessionControlEvent", medical_scribe_session_control_event_payload(control)
+            "SessionControlEvent", _medical_scribe_session_control_event_payload(control)
         )
 
 

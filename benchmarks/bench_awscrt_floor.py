@@ -70,7 +70,7 @@ import math
 import time
 from typing import TYPE_CHECKING, Any, Deque, Dict, List, Optional, Sequence, Tuple
 
-from amazon_transcribe.httpsession import FLUSH_GRID, _Body
+from amazon_transcribe.httpsession import _FLUSH_GRID, _Body
 
 from _emulator import (
     BYTES_PER_SECOND,
@@ -123,9 +123,9 @@ def body(data: bytes) -> Any:
 def on_crt_thread() -> None:
     """With --tuned, keep this awscrt thread's Python thread state, as the SDK does."""
     if TUNED:
-        from amazon_transcribe.crt import keep_thread_state
+        from amazon_transcribe.crt import _keep_thread_state
 
-        keep_thread_state()
+        _keep_thread_state()
 
 
 # ----------------------------------------------------------------- raw stream
@@ -209,21 +209,21 @@ class Setup:
         from awscrt.io import ClientBootstrap, ClientTlsContext
 
         from amazon_transcribe.auth import Credentials
-        from amazon_transcribe.endpoints import signing_region
-        from amazon_transcribe.httpsession import Endpoint, tls_context
+        from amazon_transcribe.endpoints import _signing_region
+        from amazon_transcribe.httpsession import _Endpoint, _tls_context
         from amazon_transcribe.operations import START_STREAM_TRANSCRIPTION
         from amazon_transcribe.shapes import StartStreamTranscriptionRequest
 
-        endpoint = Endpoint(env["AWS_ENDPOINT_URL_TRANSCRIBE_STREAMING"])
+        endpoint = _Endpoint(env["AWS_ENDPOINT_URL_TRANSCRIBE_STREAMING"])
         self.host: str = endpoint.host
         self.port: int = endpoint.port
         self.authority = endpoint.authority
-        self.tls: "ClientTlsContext" = tls_context(env["AWS_CA_BUNDLE"])
+        self.tls: "ClientTlsContext" = _tls_context(env["AWS_CA_BUNDLE"])
         self.bootstrap: "ClientBootstrap" = ClientBootstrap.get_or_create_static_default()
         self.credentials: "Credentials" = Credentials(
             env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]
         )
-        self.region = signing_region(env["AWS_REGION"])
+        self.region = _signing_region(env["AWS_REGION"])
         self.headers = START_STREAM_TRANSCRIPTION.request_headers(
             StartStreamTranscriptionRequest(
                 language_code="en-US", media_sample_rate_hz=SAMPLE_RATE, media_encoding="pcm"
@@ -242,7 +242,7 @@ async def open_raw_stream(setup: Setup) -> RawStream:
 
     from amazon_transcribe.operations import START_STREAM_TRANSCRIPTION
     from amazon_transcribe.signer import EventSigner
-    from amazon_transcribe.sigv4 import sign_request
+    from amazon_transcribe.sigv4 import _sign_request
 
     socket_options = SocketOptions()
     socket_options.connect_timeout_ms = int(WAIT_TIMEOUT * 1000)
@@ -266,7 +266,7 @@ async def open_raw_stream(setup: Setup) -> RawStream:
     if connection.version is not HttpVersion.Http2:
         connection.close()
         raise RuntimeError("HTTP/2 was not negotiated")
-    signed = sign_request(
+    signed = _sign_request(
         "POST",
         START_STREAM_TRANSCRIPTION.path,
         setup.headers,
@@ -331,9 +331,9 @@ def presign(raw: RawStream, messages: Sequence[bytes]) -> None:
 
 def audio_messages(pieces: Sequence[bytes]) -> List[bytes]:
     """The (unsigned) AudioEvent messages of ``pieces``."""
-    from amazon_transcribe.serialize import audio_event_message
+    from amazon_transcribe.serialize import _audio_event_message
 
-    return [audio_event_message(piece) for piece in pieces]
+    return [_audio_event_message(piece) for piece in pieces]
 
 
 def describe_tail(chunk: bytes) -> str:
@@ -465,7 +465,7 @@ async def run_concurrent(
     def hand_over(raw: RawStream, event: bytes) -> None:
         waiting.setdefault(raw, []).append(event)
         if grid[0] is None:
-            slot = math.ceil(loop.time() / FLUSH_GRID) * FLUSH_GRID
+            slot = math.ceil(loop.time() / _FLUSH_GRID) * _FLUSH_GRID
             grid[0] = loop.call_at(slot, flush_grid)
 
     async def send_all(k: int, raw: RawStream, begin: float) -> None:

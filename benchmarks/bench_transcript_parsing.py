@@ -1,6 +1,6 @@
 """Cost of turning one 10-word TranscriptEvent message into typed objects.
 
-Times ``amazon_transcribe.deserialize.output_event`` (the path every
+Times ``amazon_transcribe.deserialize._output_event`` (the path every
 transcript event takes on the reader side) on a realistic payload: one
 final result, one alternative, ten pronunciation items with times and
 confidences. Prints the median of several timing rounds in microseconds
@@ -16,7 +16,7 @@ import timeit
 
 # Imported from wherever PYTHONPATH (or the installed package) says, so
 # that compare_revisions.py can time another revision's code.
-from amazon_transcribe.deserialize import output_event
+from amazon_transcribe.deserialize import _output_event
 from amazon_transcribe.eventstream import Message
 
 WORDS = "and mister john dashwood had then leisure to consider how".split()
@@ -65,9 +65,9 @@ def main() -> None:
     parser.add_argument("--number", type=int, default=20000)
     args = parser.parse_args()
     message = ten_word_event()
-    event = output_event(message)
+    event = _output_event(message)
     assert len(event.transcript.results[0].alternatives[0].items) == 10
-    timer = timeit.Timer(lambda: output_event(message))
+    timer = timeit.Timer(lambda: _output_event(message))
     timer.timeit(2000)  # warm-up
     per_event = [timer.timeit(args.number) / args.number * 1e6 for _ in range(args.rounds)]
     print(f"transcript parsing, 10-word event: {statistics.median(per_event):.2f} us per event "

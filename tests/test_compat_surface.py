@@ -21,7 +21,7 @@ from amazon_transcribe.exceptions import (
     ServiceException,
     ServiceUnavailableException,
     UnknownServiceException,
-    service_exception,
+    _service_exception,
 )
 
 
@@ -74,7 +74,7 @@ def test_unknown_service_exception_0_6_4_order() -> None:
     ids=["bare", "colon-suffix", "namespaced", "dunder", "non-service-class", "missing"],
 )
 def test_registry_lookup(raw: str | None, cls: type) -> None:
-    exc = service_exception(raw, "msg", status_code=400, request_id="rid-1")
+    exc = _service_exception(raw, "msg", status_code=400, request_id="rid-1")
     assert type(exc) is cls
     assert exc.request_id == "rid-1" and "rid-1" in str(exc)
 
@@ -144,7 +144,7 @@ def test_unreadable_profile_files_fail_clearly(monkeypatch: pytest.MonkeyPatch,
     ids=["aws", "china", "govcloud-fips", "fips-pseudo-region", "dualstack", "iso-b"],
 )
 async def test_region_endpoints(region: str, kwargs: dict, url: str) -> None:
-    assert endpoints.endpoint_for_region(region, **kwargs) == url
+    assert endpoints._endpoint_for_region(region, **kwargs) == url
     assert await endpoints.RegionEndpointResolver(**kwargs).resolve(region) == url
 
 
@@ -153,13 +153,13 @@ async def test_0_6_4_resolvers() -> None:
         "https://transcribestreaming.cn-northwest-1.amazonaws.com.cn")
     static = endpoints.StaticEndpointResolver("https://127.0.0.1:8443")
     assert await static.resolve("us-west-2") == "https://127.0.0.1:8443"
-    assert endpoints.signing_region("fips-us-east-1") == "us-east-1"
+    assert endpoints._signing_region("fips-us-east-1") == "us-east-1"
 
 
 @pytest.mark.parametrize("bad", ["", "us east 1", "us-east-1/../x"], ids=["empty", "space", "path"])
 def test_bad_regions(bad: str) -> None:
     with pytest.raises(exceptions.ValidationException):
-        endpoints.endpoint_for_region(bad)
+        endpoints._endpoint_for_region(bad)
 
 
 def test_static_endpoint_must_be_a_url() -> None:
@@ -169,9 +169,9 @@ def test_static_endpoint_must_be_a_url() -> None:
 
 def test_endpoint_from_environment() -> None:
     env = {"AWS_ENDPOINT_URL": "https://a", "AWS_ENDPOINT_URL_TRANSCRIBE_STREAMING": "https://b"}
-    assert endpoints.endpoint_from_environment(env) == "https://b"
-    assert endpoints.endpoint_from_environment({"AWS_ENDPOINT_URL": "https://a"}) == "https://a"
-    assert endpoints.endpoint_from_environment({}) is None
+    assert endpoints._endpoint_from_environment(env) == "https://b"
+    assert endpoints._endpoint_from_environment({"AWS_ENDPOINT_URL": "https://a"}) == "https://a"
+    assert endpoints._endpoint_from_environment({}) is None
 
 
 def test_import_has_no_side_effects() -> None:

@@ -36,11 +36,11 @@ payloads = st.recursive(
 )
 
 DECODERS: Dict[str, Callable[[Message], Any]] = {
-    "transcript": deserialize.transcript_event,
-    "medical": deserialize.medical_transcript_event,
-    "utterance": deserialize.utterance_event,
-    "category": deserialize.category_event,
-    "scribe": deserialize.medical_scribe_transcript_event,
+    "transcript": deserialize._transcript_event,
+    "medical": deserialize._medical_transcript_event,
+    "utterance": deserialize._utterance_event,
+    "category": deserialize._category_event,
+    "scribe": deserialize._medical_scribe_transcript_event,
 }
 
 
@@ -53,11 +53,11 @@ def message(payload: Any) -> Message:
 @given(payload=payloads)
 def test_decoders_are_total_on_any_json_object(name: str, payload: Dict[str, Any]) -> None:
     DECODERS[name](message(payload))  # never raises for a JSON object
-    deserialize.medical_scribe_stream_details(payload)
+    deserialize._medical_scribe_stream_details(payload)
 
 
 def test_well_formed_payloads_decode_exactly() -> None:
-    event = deserialize.transcript_event(message({"Transcript": {"Results": [{
+    event = deserialize._transcript_event(message({"Transcript": {"Results": [{
         "ResultId": "r", "StartTime": 1, "EndTime": 2.5, "IsPartial": False, "ChannelId": "ch_0",
         "LanguageIdentification": [{"LanguageCode": "de-DE", "Score": 0.5}],
         "Alternatives": [{"Transcript": "hi", "Items": [
@@ -73,14 +73,14 @@ def test_well_formed_payloads_decode_exactly() -> None:
     assert item.item_type is ItemType.PRONUNCIATION and item.stable is True
     assert result.alternatives[0].entities[0].entity_type == "NAME"
     # Absent lists: [] where the 0.6.4 shapes had lists, None where the model's are optional.
-    bare = deserialize.transcript_event(message({"Transcript": {"Results": [{}]}}))
+    bare = deserialize._transcript_event(message({"Transcript": {"Results": [{}]}}))
     assert bare.transcript.results[0].alternatives == []
     assert bare.transcript.results[0].language_identification is None
-    utterance = deserialize.utterance_event(message({"UtteranceId": "u", "BeginOffsetMillis": 5.0}))
+    utterance = deserialize._utterance_event(message({"UtteranceId": "u", "BeginOffsetMillis": 5.0}))
     assert isinstance(utterance, UtteranceEvent)
     assert utterance.begin_offset_millis == 5 and utterance.items is None
     # Wrong JSON types become None, not errors.
-    odd = deserialize.transcript_event(message({"Transcript": {"Results": [
+    odd = deserialize._transcript_event(message({"Transcript": {"Results": [
         {"StartTime": "1", "IsPartial": "no", "Alternatives": "x"}]}}))
     assert odd.transcript.results[0].start_time is None
     assert odd.transcript.results[0].is_partial is None

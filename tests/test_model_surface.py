@@ -8,7 +8,7 @@ import json
 import pytest
 
 from amazon_transcribe import client, handlers, model, utils
-from amazon_transcribe.deserialize import error_from_response, header_map, output_event
+from amazon_transcribe.deserialize import _error_from_response, _header_map, _output_event
 from amazon_transcribe.eventstream import Message
 from amazon_transcribe.exceptions import (
     BadRequestException,
@@ -19,7 +19,7 @@ from amazon_transcribe.exceptions import (
     ValidationException,
 )
 from amazon_transcribe.operations import START_STREAM_TRANSCRIPTION
-from amazon_transcribe.serialize import header_value
+from amazon_transcribe.serialize import _header_value
 
 OPTIONS_0_6_4 = [
     "language_code", "media_sample_rate_hz", "media_encoding", "vocabulary_name",
@@ -130,7 +130,7 @@ def test_request_headers_render_as_the_service_expects() -> None:
 
 def test_unsendable_header_value() -> None:
     with pytest.raises(ValidationException, match="float"):
-        header_value("media_sample_rate_hz", 16000.0)
+        _header_value("media_sample_rate_hz", 16000.0)
 
 
 def _event(payload: dict, event_type: str = "TranscriptEvent") -> Message:
@@ -156,7 +156,7 @@ def test_transcript_event_every_field() -> None:
                           "Content": "Hallo", "Confidence": 0.5}],
         }],
     }]}}
-    event = output_event(_event(payload))
+    event = _output_event(_event(payload))
     assert isinstance(event, model.TranscriptEvent)
     result = event.transcript.results[0]
     assert result == model.Result(
@@ -178,9 +178,9 @@ def test_transcript_event_every_field() -> None:
 
 
 def test_empty_results_and_unknown_events() -> None:
-    event = output_event(_event({"Transcript": {"Results": []}}))
+    event = _output_event(_event({"Transcript": {"Results": []}}))
     assert event == model.TranscriptEvent(model.Transcript(results=[]))
-    unknown = output_event(_event({"x": 1}, "ShinyNewEvent"))
+    unknown = _output_event(_event({"x": 1}, "ShinyNewEvent"))
     assert isinstance(unknown, model.UnknownEvent)
     assert unknown.event_type == "ShinyNewEvent" and json.loads(unknown.payload) == {"x": 1}
 
@@ -190,36 +190,36 @@ def test_in_stream_exceptions_are_typed() -> None:
                        ":content-type": "application/json", ":message-type": "exception"},
                       b'{"Message":"too many streams"}')
     with pytest.raises(LimitExceededException) as info:
-        output_event(message, request_id="rid")
+        _output_event(message, request_id="rid")
     assert info.value.message == "too many streams" and info.value.request_id == "rid"
     assert info.value.retryable
     error = Message({":message-type": "error", ":error-code": "Throttled",
                      ":error-message": "slow down"})
     with pytest.raises(UnknownServiceException, match="Throttled: slow down"):
-        output_event(error)
+        _output_event(error)
 
 
 def test_malformed_event_payload() -> None:
     bad = Message({":event-type": "TranscriptEvent", ":message-type": "event"}, b"{not json")
     with pytest.raises(SerializerException, match="not JSON"):
-        output_event(bad)
+        _output_event(bad)
 
 
 def test_http_error_responses() -> None:
-    exc = error_from_response(
+    exc = _error_from_response(
         400, {"x-amzn-errortype": "BadRequestException:http://internal/", "x-amzn-request-id": "r"},
         b'{"Message":"bad sample rate"}')
     assert isinstance(exc, BadRequestException)
     assert (exc.status_code, exc.message, exc.request_id) == (400, "bad sample rate", "r")
-    other = error_from_response(403, {}, b'{"__type":"InvalidSignatureException","message":"no"}')
+    other = _error_from_response(403, {}, b'{"__type":"InvalidSignatureException","message":"no"}')
     assert isinstance(other, UnknownServiceException) and isinstance(other, ServiceException)
     assert (other.status_code, other.error_code, other.message) == (
         403, "InvalidSignatureException", "no")
-    assert error_from_response(502, {}, b"<html>gateway</html>").message == "<html>gateway</html>"
+    assert _error_from_response(502, {}, b"<html>gateway</html>").message == "<html>gateway</html>"
 
 
 def test_response_fields_from_headers() -> None:
-    fields = START_STREAM_TRANSCRIPTION.response_fields(header_map([
+    fields = START_STREAM_TRANSCRIPTION.response_fields(_header_map([
         ("x-amzn-request-id", "rid"), ("x-amzn-transcribe-language-code", "en-US"),
         ("x-amzn-transcribe-sample-rate", "16000"), ("x-amzn-transcribe-media-encoding", "pcm"),
         ("x-amzn-transcribe-session-id", "sid"), ("x-amzn-transcribe-show-speaker-label", "True"),

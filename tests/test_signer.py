@@ -15,8 +15,8 @@ from amazon_transcribe.eventstream import Long, decode_message, encode_message
 from amazon_transcribe.exceptions import StreamClosedError
 from amazon_transcribe.signer import (
     EventSigner,
-    derive_signing_key,
-    seed_from_authorization,
+    _derive_signing_key,
+    _seed_from_authorization,
 )
 
 from .test_eventstream_vectors import AUDIO_EVENT
@@ -32,7 +32,7 @@ def stepping_clock(*instants: datetime.datetime) -> Callable[[], datetime.dateti
 
 
 def test_signing_key_of_the_worked_example() -> None:
-    key = derive_signing_key(SECRET, "20240101", "us-east-1")
+    key = _derive_signing_key(SECRET, "20240101", "us-east-1")
     assert key.hex() == "1cb6a94bdfa8e79f3c0c9d8ca9b936b4edcf21f85d9ef9fd8cb9bc03616215de"
 
 
@@ -92,22 +92,22 @@ def test_seed_from_authorization() -> None:
         "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/us-east-1/transcribe/aws4_request, "
         f"SignedHeaders=host;x-amz-date, Signature={SEED.upper()}"
     )
-    assert seed_from_authorization(header) == SEED
+    assert _seed_from_authorization(header) == SEED
     with pytest.raises(ValueError):
-        seed_from_authorization("AWS4-HMAC-SHA256 Credential=x, Signature=abc")
+        _seed_from_authorization("AWS4-HMAC-SHA256 Credential=x, Signature=abc")
 
 
 def test_key_is_derived_once_per_day(monkeypatch: pytest.MonkeyPatch) -> None:
     import amazon_transcribe.signer as signer_module
 
     calls: List[str] = []
-    real = signer_module.derive_signing_key
+    real = signer_module._derive_signing_key
 
     def counting(secret: str, date_stamp: str, region: str, service: str = "transcribe") -> bytes:
         calls.append(date_stamp)
         return real(secret, date_stamp, region, service)
 
-    monkeypatch.setattr(signer_module, "derive_signing_key", counting)
+    monkeypatch.setattr(signer_module, "_derive_signing_key", counting)
     start = datetime.datetime(2024, 1, 1, 23, 59, 58, tzinfo=UTC)
     instants = [start + datetime.timedelta(milliseconds=250 * i) for i in range(16)]
     signer = EventSigner(SEED, secret_access_key=SECRET, region="us-east-1",

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from amazon_transcribe.auth import Credentials
-from amazon_transcribe.sigv4 import PayloadSigning, sign_request
+from amazon_transcribe.sigv4 import _PayloadSigning, _sign_request
 
 HOST = "transcribestreaming.us-east-1.amazonaws.com"
 CREDS = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
@@ -27,7 +27,7 @@ HEADERS = [
 
 
 def test_worked_example_seed() -> None:
-    signed = sign_request("POST", "/stream-transcription", HEADERS, host=HOST,
+    signed = _sign_request("POST", "/stream-transcription", HEADERS, host=HOST,
                           credentials=CREDS, region="us-east-1", date=WHEN)
     assert signed.seed_signature == (
         "8aa48422974eac14cf76c725b4cc55337ba7ae01e80234b161fc801a6b2234dd"
@@ -45,9 +45,9 @@ def test_worked_example_seed() -> None:
 
 
 def test_worked_example_old_sdk_style() -> None:
-    signed = sign_request("POST", "/stream-transcription", HEADERS[1:], host=HOST,
+    signed = _sign_request("POST", "/stream-transcription", HEADERS[1:], host=HOST,
                           credentials=CREDS, region="us-east-1", date=WHEN,
-                          payload_signing=PayloadSigning.EMPTY)
+                          payload_signing=_PayloadSigning.EMPTY)
     assert signed.seed_signature == (
         "dc31057b0887921e8f31e4ac15f0165362ade3c6a166614ce83978ad3c41d1eb"
     )
@@ -94,7 +94,7 @@ def test_botocore_signer_agrees(extra: dict, region: str, token: str | None) -> 
         headers = HEADERS + sorted(extra.items()) + [
             ("x-amz-content-sha256", "STREAMING-AWS4-HMAC-SHA256-EVENTS")
         ]
-        ours = sign_request("POST", "/stream-transcription", HEADERS + sorted(extra.items()),
+        ours = _sign_request("POST", "/stream-transcription", HEADERS + sorted(extra.items()),
                             host=host, credentials=creds, region=region, date=WHEN)
         theirs = botocore_signature(headers, host, creds, region, monkeypatch)
         assert ours.seed_signature == theirs
@@ -103,7 +103,7 @@ def test_botocore_signer_agrees(extra: dict, region: str, token: str | None) -> 
 
 
 def test_host_with_port_is_signed_verbatim(monkeypatch: pytest.MonkeyPatch) -> None:
-    ours = sign_request("POST", "/stream-transcription", HEADERS, host="localhost:8443",
+    ours = _sign_request("POST", "/stream-transcription", HEADERS, host="localhost:8443",
                         credentials=CREDS, region="us-east-1", date=WHEN)
     theirs = botocore_signature(
         HEADERS + [("x-amz-content-sha256", "STREAMING-AWS4-HMAC-SHA256-EVENTS")],

@@ -65,8 +65,8 @@ def test_keep_thread_state_is_idempotent_on_a_python_thread() -> None:
     done: List[bool] = []
 
     def run() -> None:
-        crt.keep_thread_state()
-        crt.keep_thread_state()
+        crt._keep_thread_state()
+        crt._keep_thread_state()
         done.append(threading.get_ident() in crt._KEPT)
 
     thread = threading.Thread(target=run)

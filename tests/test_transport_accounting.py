@@ -8,7 +8,7 @@ import concurrent.futures
 import math
 from typing import Any, List, Tuple
 
-from amazon_transcribe.httpsession import FLUSH_GRID, HTTP2Stream, Timeouts
+from amazon_transcribe.httpsession import _FLUSH_GRID, HTTP2Stream, Timeouts
 
 
 class FakeCrtStream:
@@ -77,7 +77,7 @@ async def test_writes_before_a_grid_slot_go_out_as_one() -> None:
     loop = asyncio.get_running_loop()
     stream, crt = make_stream()
     # Start just after a slot, so all five writes fall before the next one.
-    slot = math.floor(loop.time() / FLUSH_GRID) * FLUSH_GRID + FLUSH_GRID
+    slot = math.floor(loop.time() / _FLUSH_GRID) * _FLUSH_GRID + _FLUSH_GRID
     at_slot = loop.create_future()
     loop.call_at(slot, at_slot.set_result, None)
     await asyncio.wait_for(at_slot, 1)
@@ -104,7 +104,7 @@ async def test_streams_of_one_loop_share_the_grid_slot() -> None:
     # in one callback, so the CRT thread gets them in one burst.
     loop = asyncio.get_running_loop()
     pairs = [make_stream() for _ in range(3)]
-    slot = math.floor(loop.time() / FLUSH_GRID) * FLUSH_GRID + FLUSH_GRID
+    slot = math.floor(loop.time() / _FLUSH_GRID) * _FLUSH_GRID + _FLUSH_GRID
     at_slot = loop.create_future()
     loop.call_at(slot, at_slot.set_result, None)
     await asyncio.wait_for(at_slot, 1)
@@ -114,5 +114,5 @@ async def test_streams_of_one_loop_share_the_grid_slot() -> None:
     await asyncio.wait_for(asyncio.gather(*(crt.written.wait() for _, crt in pairs)), 1)
     times = [crt.written_at[0] for _, crt in pairs]
     # One callback: microseconds apart (another slot would be 5 ms later).
-    assert max(times) - min(times) < FLUSH_GRID / 5
+    assert max(times) - min(times) < _FLUSH_GRID / 5
     assert [crt.writes for _, crt in pairs] == [[(bytes([n]) * 10, False)] for n in range(3)]

@@ -36,11 +36,11 @@ from amazon_transcribe.call_analytics import (
     UtteranceEvent,
 )
 from amazon_transcribe.deserialize import (
-    CALL_ANALYTICS_EVENTS,
-    MEDICAL_SCRIBE_EVENTS,
-    MEDICAL_TRANSCRIPT_EVENTS,
-    get_medical_scribe_stream_output,
-    parse_output_message,
+    _CALL_ANALYTICS_EVENTS,
+    _MEDICAL_SCRIBE_EVENTS,
+    _MEDICAL_TRANSCRIPT_EVENTS,
+    _get_medical_scribe_stream_output,
+    _parse_output_message,
 )
 from amazon_transcribe.emulator import TranscribeEmulator
 from amazon_transcribe.emulator.scripted import ScriptedEngine
@@ -105,10 +105,10 @@ from amazon_transcribe.operations import (
     START_STREAM_TRANSCRIPTION,
 )
 from amazon_transcribe.serialize import (
-    configuration_event_payload,
-    medical_scribe_configuration_event_payload,
-    medical_scribe_session_control_event_payload,
-    medical_scribe_stream_path,
+    _configuration_event_payload,
+    _medical_scribe_configuration_event_payload,
+    _medical_scribe_session_control_event_payload,
+    _medical_scribe_stream_path,
 )
 from amazon_transcribe.shapes import (
     ContentIdentificationType,
@@ -274,46 +274,46 @@ def _message(event_type: str, payload: Dict[str, Any]) -> Message:
 
 
 def test_medical_transcript_event_field_by_field() -> None:
-    event = parse_output_message(_message("TranscriptEvent", MEDICAL_PAYLOAD),
-                                 MEDICAL_TRANSCRIPT_EVENTS)
+    event = _parse_output_message(_message("TranscriptEvent", MEDICAL_PAYLOAD),
+                                 _MEDICAL_TRANSCRIPT_EVENTS)
     assert event == MEDICAL_EXPECTED
     item = event.transcript.results[0].alternatives[0].items[1]
     assert item.item_type == "speaker-change" and not isinstance(item.item_type, ItemType)
 
 
 def test_utterance_and_category_events_field_by_field() -> None:
-    assert parse_output_message(_message("UtteranceEvent", UTTERANCE_PAYLOAD),
-                                CALL_ANALYTICS_EVENTS) == UTTERANCE_EXPECTED
-    assert parse_output_message(_message("CategoryEvent", CATEGORY_PAYLOAD),
-                                CALL_ANALYTICS_EVENTS) == CATEGORY_EXPECTED
+    assert _parse_output_message(_message("UtteranceEvent", UTTERANCE_PAYLOAD),
+                                _CALL_ANALYTICS_EVENTS) == UTTERANCE_EXPECTED
+    assert _parse_output_message(_message("CategoryEvent", CATEGORY_PAYLOAD),
+                                _CALL_ANALYTICS_EVENTS) == CATEGORY_EXPECTED
     # Absent members stay None; an empty event is still an event.
-    assert parse_output_message(_message("UtteranceEvent", {}),
-                                CALL_ANALYTICS_EVENTS) == UtteranceEvent()
-    assert parse_output_message(_message("CategoryEvent", {}),
-                                CALL_ANALYTICS_EVENTS) == CategoryEvent()
+    assert _parse_output_message(_message("UtteranceEvent", {}),
+                                _CALL_ANALYTICS_EVENTS) == UtteranceEvent()
+    assert _parse_output_message(_message("CategoryEvent", {}),
+                                _CALL_ANALYTICS_EVENTS) == CategoryEvent()
 
 
 def test_medical_scribe_transcript_event_field_by_field() -> None:
-    assert parse_output_message(_message("TranscriptEvent", SCRIBE_PAYLOAD),
-                                MEDICAL_SCRIBE_EVENTS) == SCRIBE_EXPECTED
+    assert _parse_output_message(_message("TranscriptEvent", SCRIBE_PAYLOAD),
+                                _MEDICAL_SCRIBE_EVENTS) == SCRIBE_EXPECTED
 
 
 def test_stream_details_field_by_field() -> None:
-    details = get_medical_scribe_stream_output(json.dumps(DETAILS_BODY).encode())
+    details = _get_medical_scribe_stream_output(json.dumps(DETAILS_BODY).encode())
     assert details == DETAILS_EXPECTED
     with pytest.raises(SerializerException):
-        get_medical_scribe_stream_output(b"{}")
+        _get_medical_scribe_stream_output(b"{}")
     with pytest.raises(SerializerException):
-        get_medical_scribe_stream_output(b"not json")
+        _get_medical_scribe_stream_output(b"not json")
 
 
 def test_unknown_events_and_unknown_members_are_kept_or_ignored() -> None:
-    for events in (MEDICAL_TRANSCRIPT_EVENTS, CALL_ANALYTICS_EVENTS, MEDICAL_SCRIBE_EVENTS):
-        event = parse_output_message(_message("FutureEvent", {"A": 1}), events)
+    for events in (_MEDICAL_TRANSCRIPT_EVENTS, _CALL_ANALYTICS_EVENTS, _MEDICAL_SCRIBE_EVENTS):
+        event = _parse_output_message(_message("FutureEvent", {"A": 1}), events)
         assert isinstance(event, UnknownEvent) and event.event_type == "FutureEvent"
     payload = dict(UTTERANCE_PAYLOAD, NewMember={"x": 1})
-    assert parse_output_message(_message("UtteranceEvent", payload),
-                                CALL_ANALYTICS_EVENTS) == UTTERANCE_EXPECTED
+    assert _parse_output_message(_message("UtteranceEvent", payload),
+                                _CALL_ANALYTICS_EVENTS) == UTTERANCE_EXPECTED
 
 
 @pytest.mark.parametrize("name", sorted(STREAMING_EXCEPTIONS))
@@ -321,13 +321,13 @@ def test_in_stream_exceptions_use_the_operations_registry(name: str) -> None:
     message = Message(headers={":message-type": "exception", ":exception-type": name,
                                ":content-type": "application/json"},
                       payload=b'{"Message":"boom"}')
-    for events in (MEDICAL_TRANSCRIPT_EVENTS, CALL_ANALYTICS_EVENTS, MEDICAL_SCRIBE_EVENTS):
+    for events in (_MEDICAL_TRANSCRIPT_EVENTS, _CALL_ANALYTICS_EVENTS, _MEDICAL_SCRIBE_EVENTS):
         with pytest.raises(STREAMING_EXCEPTIONS[name], match="boom"):
-            parse_output_message(message, events, registry=STREAMING_EXCEPTIONS)
+            _parse_output_message(message, events, registry=STREAMING_EXCEPTIONS)
     # Not modeled by the streams (only by GetMedicalScribeStream): generic.
     message.headers[":exception-type"] = "ResourceNotFoundException"
     with pytest.raises(UnknownServiceException):
-        parse_output_message(message, MEDICAL_SCRIBE_EVENTS, registry=STREAMING_EXCEPTIONS)
+        _parse_output_message(message, _MEDICAL_SCRIBE_EVENTS, registry=STREAMING_EXCEPTIONS)
     assert set(GET_MEDICAL_SCRIBE_STREAM_EXCEPTIONS) == {
         "BadRequestException", "InternalFailureException", "LimitExceededException",
         "ResourceNotFoundException"}
@@ -345,7 +345,7 @@ def test_call_analytics_configuration_event_payload() -> None:
             content_redaction_output=ContentRedactionOutput.REDACTED_AND_UNREDACTED,
             output_encryption_kms_key_id="alias/key"),
     )
-    assert configuration_event_payload(event) == {
+    assert _configuration_event_payload(event) == {
         "ChannelDefinitions": [{"ChannelId": 0, "ParticipantRole": "AGENT"},
                                {"ChannelId": 1, "ParticipantRole": "CUSTOMER"}],
         "PostCallAnalyticsSettings": {
@@ -353,7 +353,7 @@ def test_call_analytics_configuration_event_payload() -> None:
             "ContentRedactionOutput": "redacted_and_unredacted",
             "OutputEncryptionKMSKeyId": "alias/key"},
     }
-    assert configuration_event_payload(ConfigurationEvent()) == {}
+    assert _configuration_event_payload(ConfigurationEvent()) == {}
 
 
 def scribe_configuration() -> MedicalScribeConfigurationEvent:
@@ -372,7 +372,7 @@ def scribe_configuration() -> MedicalScribeConfigurationEvent:
 
 
 def test_medical_scribe_input_event_payloads() -> None:
-    assert medical_scribe_configuration_event_payload(scribe_configuration()) == {
+    assert _medical_scribe_configuration_event_payload(scribe_configuration()) == {
         "VocabularyName": "vocab", "VocabularyFilterName": "filter",
         "VocabularyFilterMethod": "tag", "ResourceAccessRoleArn": ROLE_ARN,
         "ChannelDefinitions": [{"ChannelId": 0, "ParticipantRole": "CLINICIAN"},
@@ -383,17 +383,17 @@ def test_medical_scribe_input_event_payloads() -> None:
             "OutputBucketName": "example-bucket", "NoteTemplate": "SIRP"}},
         "MedicalScribeContext": {"PatientContext": {"Pronouns": "SHE_HER"}},
     }
-    assert medical_scribe_session_control_event_payload(
+    assert _medical_scribe_session_control_event_payload(
         MedicalScribeSessionControlEvent()) == {"Type": "END_OF_SESSION"}
     # Sensitive: the pronouns never show in a repr (logs, tracebacks).
     assert "SHE_HER" not in repr(scribe_configuration())
 
 
 def test_get_path_checks_the_session_id() -> None:
-    assert medical_scribe_stream_path(SESSION) == f"/medical-scribe-stream/{SESSION}"
+    assert _medical_scribe_stream_path(SESSION) == f"/medical-scribe-stream/{SESSION}"
     for bad in ("../x", SESSION + "/", "", SESSION[:-1]):
         with pytest.raises(ValidationException):
-            medical_scribe_stream_path(bad)
+            _medical_scribe_stream_path(bad)
 
 
 # -- request headers: every option of each operation (PROTOCOL.md §6) ----------------

@@ -30,7 +30,7 @@ from amazon_transcribe.exceptions import (
 )
 from amazon_transcribe.model import TranscriptEvent, UnknownEvent
 from amazon_transcribe.operations import START_STREAM_TRANSCRIPTION
-from amazon_transcribe.serialize import audio_event_message
+from amazon_transcribe.serialize import _audio_event_message
 from amazon_transcribe.signer import EventSigner
 from amazon_transcribe.streams import (
     AudioStream,
@@ -128,7 +128,7 @@ async def test_events_are_signed_in_order_and_the_end_frame_is_last(call: Call) 
     for chunk in chunks:
         await bounded(call.input.send_audio_event(chunk))
     await bounded(call.input.end_stream())
-    inner = [audio_event_message(c) for c in chunks]
+    inner = [_audio_event_message(c) for c in chunks]
     assert bytes(call.transport.written) == b"".join(expected_envelopes(inner, end=True))
     envelopes = written_envelopes(call.transport)
     assert [decode_message(e.payload).payload for e in envelopes[:-1]] == chunks
@@ -154,7 +154,7 @@ async def test_a_full_write_window_makes_the_sender_wait_unsigned(call: Call) ->
     await asyncio.wait_for(second, WAIT)
     assert call.session.protocol.events_signed == 2
     assert bytes(call.transport.written) == b"".join(
-        expected_envelopes([audio_event_message(CHUNK * 3), audio_event_message(CHUNK)], end=False)
+        expected_envelopes([_audio_event_message(CHUNK * 3), _audio_event_message(CHUNK)], end=False)
     )
 
 
@@ -170,7 +170,7 @@ async def test_cancelling_a_waiting_send_loses_nothing_and_keeps_the_chain(call:
     await bounded(call.input.end_stream())
     # The cancelled event was never signed: the chain goes on from the last sent one.
     assert bytes(call.transport.written) == b"".join(
-        expected_envelopes([audio_event_message(CHUNK * 3), audio_event_message(CHUNK)], end=True)
+        expected_envelopes([_audio_event_message(CHUNK * 3), _audio_event_message(CHUNK)], end=True)
     )
 
 
@@ -186,7 +186,7 @@ async def test_cancelling_end_stream_still_ends_the_stream(call: Call) -> None:
     with pytest.raises(StreamClosedError):
         await bounded(call.input.send_audio_event(CHUNK))
     assert bytes(call.transport.written) == b"".join(
-        expected_envelopes([audio_event_message(CHUNK)], end=True)
+        expected_envelopes([_audio_event_message(CHUNK)], end=True)
     )
 
 
@@ -214,7 +214,7 @@ async def test_senders_in_parallel_never_interleave_the_chain(call: Call) -> Non
     # Whatever order the senders got the lock in, the signatures are the
     # chain of exactly that order.
     assert bytes(call.transport.written) == b"".join(
-        expected_envelopes([audio_event_message(m.payload) for m in inner], end=False)
+        expected_envelopes([_audio_event_message(m.payload) for m in inner], end=False)
     )
 
 

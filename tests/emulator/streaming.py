@@ -25,7 +25,7 @@ from amazon_transcribe.emulator.engine import (
 )
 from amazon_transcribe.eventstream import Message, encode_message
 from amazon_transcribe.signer import EventSigner
-from amazon_transcribe.sigv4 import sign_request
+from amazon_transcribe.sigv4 import _sign_request
 
 from .h2client import H2Client, H2Stream
 
@@ -68,7 +68,7 @@ def start_request(
     if session_id is not None:
         headers.append(("x-amzn-transcribe-session-id", session_id))
     headers.extend(extra)
-    signed = sign_request(
+    signed = _sign_request(
         method,
         path.partition("?")[0],
         headers,

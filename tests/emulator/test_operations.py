@@ -25,7 +25,7 @@ from amazon_transcribe.emulator.faults import ExceptionFault, HttpErrorFault
 from amazon_transcribe.emulator.scripted import Periodic, Script, ScriptedEngine, Step
 from amazon_transcribe.emulator.wer import word_error_rate
 from amazon_transcribe.eventstream import encode_message
-from amazon_transcribe.sigv4 import PayloadSigning, sign_request
+from amazon_transcribe.sigv4 import _PayloadSigning, _sign_request
 
 from .h2client import H2Client
 from .streaming import ACCESS_KEY, REGION, SECRET_KEY, StreamResult, audio_event, start_request
@@ -168,9 +168,9 @@ async def get_scribe(emulator: TranscribeEmulator, session_id: str
     try:
         authority = f"127.0.0.1:{emulator.port}"
         path = f"/medical-scribe-stream/{session_id}"
-        signed = sign_request("GET", path, [], host=authority,
+        signed = _sign_request("GET", path, [], host=authority,
                               credentials=Credentials(ACCESS_KEY, SECRET_KEY), region=REGION,
-                              payload_signing=PayloadSigning.EMPTY)
+                              payload_signing=_PayloadSigning.EMPTY)
         headers = [(":method", "GET"), (":scheme", "https"), (":path", path),
                    (":authority", authority)]
         headers += [(n.lower(), v) for n, v in signed.request.headers if n.lower() != "host"]

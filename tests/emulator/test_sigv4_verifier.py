@@ -39,7 +39,7 @@ from amazon_transcribe.eventstream import (
     encode_message,
 )
 from amazon_transcribe.signer import EventSigner
-from amazon_transcribe.sigv4 import PayloadSigning, sign_request
+from amazon_transcribe.sigv4 import _PayloadSigning, _sign_request
 
 UTC = datetime.timezone.utc
 Headers = List[Tuple[str, str]]
@@ -686,7 +686,7 @@ def test_request_with_query_verifies() -> None:
 
 def test_event_chain_across_midnight_uses_each_days_key() -> None:
     start = datetime.datetime(2024, 1, 1, 23, 59, 59, 500000, tzinfo=UTC)
-    signed = sign_request(
+    signed = _sign_request(
         "POST", PATH, [], host=HOST, credentials=Credentials(AKID, SECRET),
         region="us-east-1", date=start,
     )
@@ -739,8 +739,8 @@ def signed_streams(draw: st.DrawFn) -> Tuple[
     query = draw(st.sampled_from(["", "?", "?a=1", "?z=%2F&a=b"]))
     start = draw(instants)
     extra = draw(st.lists(st.tuples(header_names, header_values), max_size=6))
-    style = draw(st.sampled_from(list(PayloadSigning)))
-    signed = sign_request(
+    style = draw(st.sampled_from(list(_PayloadSigning)))
+    signed = _sign_request(
         "POST", path + query, extra, host=host, credentials=Credentials(AKID, secret, token),
         region=region, date=start, payload_signing=style,
     )
