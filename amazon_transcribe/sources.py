@@ -40,7 +40,6 @@ from __future__ import annotations
 import asyncio
 import importlib
 import os
-import struct
 import sys
 import threading
 from array import array
@@ -54,9 +53,11 @@ from typing import (
     Optional,
     Set,
     Tuple,
+    TypeVar,
     Union,
 )
 
+from ._containers import WAVE_FORMAT_PCM, ContainerError, parse_flac, parse_ogg_opus, parse_wav
 from .exceptions import SDKError
 
 __all__ = [
@@ -92,8 +93,6 @@ _STREAM_READ_AHEAD = 4
 _FLAC_RATIO = 0.6
 _OPUS_BYTES_PER_SECOND = 4000.0
 
-_WAVE_FORMAT_PCM = 0x0001
-_WAVE_FORMAT_EXTENSIBLE = 0xFFFE
 
 # A reader yields (chunk, audio seconds up to the end of this chunk).
 _Reader = Callable[[], AsyncIterator[Tuple[bytes, float]]]
@@ -366,120 +365,6 @@ def _compressed_reader(
     return read
 
 
-# -- container parsing ----------------------------------------------------------
-
-
-class _WavInfo:
-    def __init__(self, format_tag: int, channels: int, rate: int, bits: int,
-                 data_offset: int, data_length: int) -> None:
-        self.format_tag = format_tag
-        self.channels = channels
-        self.rate = rate
-        self.bits = bits
-        self.data_offset = data_offset
-        self.data_length = data_length
-
-
-def _parse_wav(file: IO[bytes], size: int, name: str) -> _WavInfo:
-    header = file.read(12)
-    if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
-        raise AudioFormatError(f"{name}: not a RIFF/WAVE file")
-    fmt: Optional[Tuple[int, int, int, int]] = None
-    while True:
-        chunk_header = file.read(8)
-        if len(chunk_header) < 8:
-            raise AudioFormatError(f"{name}: WAV file without a data chunk")
-        chunk_id, chunk_size = chunk_header[:4], struct.unpack("<I", chunk_header[4:])[0]
-        if chunk_id == b"fmt ":
-            body = file.read(chunk_size + (chunk_size & 1))
-            if len(body) < 16:
-                raise AudioFormatError(f"{name}: truncated WAV fmt chunk")
-            tag, channels, rate, _, _, bits = struct.unpack("<HHIIHH", body[:16])
-            if tag == _WAVE_FORMAT_EXTENSIBLE and len(body) >= 26:
-                # The real format is the first two bytes of the sub-format GUID.
-                tag = struct.unpack("<H", body[24:26])[0]
-            fmt = (tag, channels, rate, bits)
-        elif chunk_id == b"data":
-            if fmt is None:
-                raise AudioFormatError(f"{name}: WAV data chunk before its fmt chunk")
-            offset = file.tell()
-            # Streamed WAV files leave the size at 0 or 0xFFFFFFFF: read to the end.
-            if chunk_size in (0, 0xFFFFFFFF) or offset + chunk_size > size:
-                chunk_size = size - offset
-            return _WavInfo(*fmt, data_offset=offset, data_length=chunk_size)
-        else:
-            file.seek(chunk_size + (chunk_size & 1), os.SEEK_CUR)
-
-
-def _skip_id3(file: IO[bytes]) -> int:
-    """Skip an ID3v2 tag (some tools put one before FLAC); return where audio starts."""
-    head = file.read(10)
-    if len(head) == 10 and head[:3] == b"ID3":
-        size = (head[6] << 21) | (head[7] << 14) | (head[8] << 7) | head[9]
-        return 10 + size + (10 if head[5] & 0x10 else 0)
-    return 0
-
-
-def _parse_flac(file: IO[bytes], name: str) -> Tuple[int, int, int, Optional[int], int]:
-    """Return (rate, channels, bits per sample, total samples, header bytes)."""
-    start = _skip_id3(file)
-    file.seek(start)
-    if file.read(4) != b"fLaC":
-        raise AudioFormatError(f"{name}: not a FLAC file")
-    streaminfo: Optional[bytes] = None
-    while True:
-        block = file.read(4)
-        if len(block) < 4:
-            raise AudioFormatError(f"{name}: truncated FLAC metadata")
-        last, kind = block[0] & 0x80, block[0] & 0x7F
-        length = int.from_bytes(block[1:4], "big")
-        body = file.read(length)
-        if kind == 0:
-            streaminfo = body
-        if last:
-            break
-    if streaminfo is None or len(streaminfo) < 18:
-        raise AudioFormatError(f"{name}: FLAC file without STREAMINFO")
-    # STREAMINFO bytes 10-17: 20 bits rate, 3 bits channels-1, 5 bits
-    # bits-per-sample-1, 36 bits total samples (0 = unknown).
-    packed = int.from_bytes(streaminfo[10:18], "big")
-    rate = packed >> 44
-    channels = ((packed >> 41) & 0x7) + 1
-    bits = ((packed >> 36) & 0x1F) + 1
-    total = packed & 0xFFFFFFFFF
-    return rate, channels, bits, (total or None), file.tell()
-
-
-def _parse_ogg_opus(file: IO[bytes], size: int, name: str) -> Tuple[int, int, Optional[float]]:
-    """Return (declared rate, channels, duration) from OpusHead and the last page."""
-    page = file.read(27)
-    if len(page) < 27 or page[:4] != b"OggS":
-        raise AudioFormatError(f"{name}: not an Ogg file")
-    segments = page[26]
-    lacing = file.read(segments)
-    head = file.read(sum(lacing))
-    if head[:8] != b"OpusHead" or len(head) < 19:
-        raise AudioFormatError(
-            f"{name}: an Ogg file that is not Opus (the service takes Ogg Opus only)"
-        )
-    channels = head[9]
-    pre_skip = struct.unpack("<H", head[10:12])[0]
-    input_rate = struct.unpack("<I", head[12:16])[0]
-    # Opus always decodes at 48 kHz; the input rate is what the encoder saw
-    # and what the service is told (48 kHz when the file does not say).
-    rate = input_rate if MIN_SAMPLE_RATE <= input_rate <= MAX_SAMPLE_RATE else MAX_SAMPLE_RATE
-    duration: Optional[float] = None
-    tail_start = max(0, size - 65536)
-    file.seek(tail_start)
-    tail = file.read()
-    last = tail.rfind(b"OggS")
-    if last >= 0 and last + 14 <= len(tail):
-        granule = struct.unpack("<q", tail[last + 6 : last + 14])[0]
-        if granule > pre_skip:
-            duration = (granule - pre_skip) / 48000.0
-    return rate, channels, duration
-
-
 # -- conversion (PyAV) -----------------------------------------------------------
 
 
@@ -626,15 +511,26 @@ def _refuse_or_convert(file_path: Path, name: str, why: str, *, mono: bool,
     return _converted(file_path, name, why, mono=mono, chunk_duration=chunk_duration)
 
 
+_Parsed = TypeVar("_Parsed")
+
+
+def _container(parse: Callable[..., _Parsed], *args: Any) -> _Parsed:
+    # The parsers know containers, not this module's errors.
+    try:
+        return parse(*args)
+    except ContainerError as exc:
+        raise AudioFormatError(str(exc)) from None
+
+
 def _open_file(file: IO[bytes], file_path: Path, name: str, size: int, *,
                chunk_duration: float, mono: bool, convert: bool) -> AudioSource:
     magic = file.read(12)
     file.seek(0)
     kwargs = dict(mono=mono, convert=convert, chunk_duration=chunk_duration)
     if magic[:4] == b"RIFF" and magic[8:12] == b"WAVE":
-        info = _parse_wav(file, size, name)
+        info = _container(parse_wav, file, size, name)
         problem = None
-        if info.format_tag != _WAVE_FORMAT_PCM or info.bits != 16:
+        if info.format_tag != WAVE_FORMAT_PCM or info.bits != 16:
             kind = "float" if info.format_tag == 3 else f"{info.bits}-bit"
             problem = f"{kind} WAV (the service takes 16-bit PCM)"
         elif not 1 <= info.channels <= 2:
@@ -667,7 +563,7 @@ def _open_file(file: IO[bytes], file_path: Path, name: str, size: int, *,
         )
     if magic[:4] == b"fLaC" or magic[:3] == b"ID3":
         try:
-            rate, channels, bits, total, header = _parse_flac(file, name)
+            rate, channels, bits, total, header = _container(parse_flac, file, name)
         except AudioFormatError:
             if magic[:3] == b"ID3":  # an MP3 with a tag, most likely
                 return _refuse_or_convert(file_path, name, "not a format the service takes",
@@ -688,7 +584,12 @@ def _open_file(file: IO[bytes], file_path: Path, name: str, size: int, *,
         return _compressed_source(file, name, "flac", rate, channels, duration,
                                   header, bytes_per_second, chunk_duration)
     if magic[:4] == b"OggS":
-        rate, channels, duration = _parse_ogg_opus(file, size, name)
+        input_rate, channels, duration = _container(parse_ogg_opus, file, size, name)
+        # Opus always decodes at 48 kHz; the input rate is what the encoder saw
+        # and what the service is told (48 kHz when the file does not say).
+        rate = (
+            input_rate if MIN_SAMPLE_RATE <= input_rate <= MAX_SAMPLE_RATE else MAX_SAMPLE_RATE
+        )
         if channels > 2 or (mono and channels == 2):
             return _refuse_or_convert(file_path, name, f"{channels}-channel Ogg Opus",
                                       **kwargs)  # type: ignore[arg-type]
