@@ -57,6 +57,13 @@ from typing import (
     Union,
 )
 
+from ._conversion import (
+    ConversionError,
+    ConversionUnavailable,
+    conversion_advice,
+    decode_to_pcm,
+    probe_audio,
+)
 from ._containers import WAVE_FORMAT_PCM, ContainerError, parse_flac, parse_ogg_opus, parse_wav
 from .exceptions import SDKError
 
@@ -368,75 +375,26 @@ def _compressed_reader(
 # -- conversion (PyAV) -----------------------------------------------------------
 
 
-def _import_av() -> Any:
-    try:
-        return importlib.import_module("av")
-    except ImportError:
-        return None
-
-
-def _conversion_advice(path: str) -> str:
-    return (
-        "install PyAV to convert it automatically (pip install av), or convert it "
-        f"to 16-bit PCM WAV yourself, e.g. ffmpeg -i {path} -ac 1 -ar 16000 "
-        "-sample_fmt s16 out.wav"
-    )
-
-
-def _target_rate(rate: int) -> int:
-    return min(MAX_SAMPLE_RATE, max(MIN_SAMPLE_RATE, rate))
-
-
 def _converted(path: Path, name: str, why: str, *, mono: bool,
                chunk_duration: float) -> AudioSource:
     """Decode a file with PyAV to 16-bit PCM the service takes."""
-    av = _import_av()
-    if av is None:
-        raise AudioFormatError(f"{name}: {why}; {_conversion_advice(name)}")
     try:
-        with av.open(str(path)) as container:
-            streams = [s for s in container.streams if s.type == "audio"]
-            if not streams:
-                raise AudioFormatError(f"{name}: no audio stream in the file")
-            stream = streams[0]
-            rate = int(stream.codec_context.sample_rate or stream.rate or 16000)
-            in_channels = int(stream.codec_context.channels or 1)
-            duration: Optional[float] = None
-            if stream.duration is not None and stream.time_base is not None:
-                duration = float(stream.duration * stream.time_base)
-            elif container.duration is not None:
-                duration = container.duration / 1_000_000
-    except AudioFormatError:
-        raise
-    except Exception as exc:  # PyAV raises its own error types per FFmpeg error
-        raise AudioFormatError(
-            f"{name}: not an audio format that can be read ({exc}); the service takes "
-            "16-bit PCM, FLAC or Ogg Opus"
-        ) from exc
-    channels = 2 if (in_channels == 2 and not mono) else 1
-    target = _target_rate(rate)
+        probe = probe_audio(path)
+    except ConversionUnavailable:
+        raise AudioFormatError(f"{name}: {why}; {conversion_advice(name)}") from None
+    except ConversionError as exc:
+        raise AudioFormatError(f"{name}: {exc}") from exc
+    channels = 2 if (probe.channels == 2 and not mono) else 1
+    target = min(MAX_SAMPLE_RATE, max(MIN_SAMPLE_RATE, probe.rate))
     chunk_bytes = pcm_chunk_bytes(target, channels, chunk_duration)
     bytes_per_second = float(target * channels * 2)
-
-    def decode() -> bytes:
-        out = bytearray()
-        resampler = av.AudioResampler(
-            format="s16", layout="stereo" if channels == 2 else "mono", rate=target
-        )
-        with av.open(str(path)) as container:
-            stream = next(s for s in container.streams if s.type == "audio")
-            frames = list(container.decode(stream))
-        for frame in frames + [None]:
-            for converted in resampler.resample(frame):
-                # Planes can be padded past the samples: keep the samples only.
-                size = converted.samples * channels * 2
-                out += bytes(converted.planes[0])[:size]
-        return bytes(out)
 
     async def read() -> AsyncIterator[Tuple[bytes, float]]:
         try:
             # Decoding a whole file takes a while: keep it off the event loop.
-            pcm = await asyncio.get_running_loop().run_in_executor(None, decode)
+            pcm = await asyncio.get_running_loop().run_in_executor(
+                None, decode_to_pcm, path, target, channels
+            )
         except Exception as exc:
             raise AudioFormatError(f"{name}: cannot decode the audio: {exc}") from exc
         for offset in range(0, len(pcm), chunk_bytes):
@@ -449,7 +407,7 @@ def _converted(path: Path, name: str, why: str, *, mono: bool,
         sample_rate=target,
         channels=channels,
         reader=read,
-        duration=duration,
+        duration=probe.duration,
         chunk_duration=chunk_duration,
         name=name,
     )
