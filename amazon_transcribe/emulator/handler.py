@@ -55,7 +55,7 @@ from ..eventstream import DecodeError, EventStreamDecoder, Message, decode_messa
 from .connection import StreamChannel, StreamGone
 from .engine import Engine, EngineOutput, RawEvent, RecognitionSession, Segment, StreamSettings
 from .errors import ServiceError, bad_request, conflict, internal_failure, limit_exceeded
-from .validation import parse_medical_scribe_session_control
+from .input_events import parse_medical_scribe_session_control
 from .faults import (
     ConnectionResetFault,
     ExceptionFault,
