@@ -21,6 +21,7 @@ credential chain. Nothing secret is ever logged.
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 import os
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple, Type, TypeVar, Union
@@ -94,7 +95,7 @@ from .streams import (
     StartStreamTranscriptionEventStream,
 )
 
-__all__ = ["TranscribeStreamingClient", "Timeouts"]
+__all__ = ["TranscribeStreamingClient", "ClientState", "Timeouts"]
 
 logger = logging.getLogger("amazon_transcribe")
 
@@ -103,6 +104,15 @@ _S = TypeVar("_S")
 
 #: Largest GetMedicalScribeStream body accepted (the details are a few kB).
 _MAX_RESPONSE_BODY = 1024 * 1024
+
+
+class ClientState(enum.Enum):
+    """The life of a :class:`TranscribeStreamingClient`."""
+
+    #: Streams may be started.
+    OPEN = "open"
+    #: Closed: its streams were closed and no new one may start.
+    CLOSED = "closed"
 
 
 class TranscribeStreamingClient:
@@ -160,23 +170,37 @@ class TranscribeStreamingClient:
         self._clock = clock
         self._tls: Optional[ClientTlsContext] = None
         self._sessions: Set[EventStreamSession] = set()
-        self._closed = False
+        self._state = ClientState.OPEN
 
     # -- lifecycle ---------------------------------------------------------------
+    #
+    # OPEN --close()/aclose()/leaving async with--> CLOSED, and nothing leads
+    # back: a closed client refuses new streams and a new ``async with``.
+
+    @property
+    def state(self) -> "ClientState":
+        """Whether the client is open or closed."""
+        return self._state
 
     async def __aenter__(self) -> "TranscribeStreamingClient":
+        if self._state is ClientState.CLOSED:
+            raise SDKError("the client is closed; make a new TranscribeStreamingClient")
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
     async def close(self) -> None:
-        """Close every stream this client opened and refuse new ones."""
-        self._closed = True
+        """Close every stream this client opened and refuse new ones (calling it again does nothing)."""
+        self._state = ClientState.CLOSED
         sessions = list(self._sessions)
         for session in sessions:
             session.close()
         await asyncio.gather(*(s.aclose() for s in sessions), return_exceptions=True)
+
+    async def aclose(self) -> None:
+        """The same as :meth:`close`, by the name asyncio objects use."""
+        await self.close()
 
     # -- configuration -------------------------------------------------------------
 
@@ -494,7 +518,7 @@ class TranscribeStreamingClient:
         :returns: the stream, the response headers, the seed signature and
             the credentials used.
         """
-        if self._closed:
+        if self._state is ClientState.CLOSED:
             raise SDKError("the client is closed")
         credentials = await self._credentials()
         url = await self._endpoint_resolver.resolve(self.region)

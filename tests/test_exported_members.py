@@ -42,7 +42,7 @@ EXPORTED: Dict[str, List[str]] = {
         "EXIT_NETWORK", "EXIT_OK", "EXIT_SERVICE", "EXIT_USAGE", "FORMATS", "main",
     ],
     "amazon_transcribe.client": [
-        "Timeouts", "TranscribeStreamingClient",
+        "ClientState", "Timeouts", "TranscribeStreamingClient",
     ],
     "amazon_transcribe.crt": [
         "AWSCRTEventLoop", "DISABLE_VARIABLE", "speedups_enabled", "VERIFIED_AWSCRT",
