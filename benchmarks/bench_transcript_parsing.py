@@ -16,8 +16,12 @@ import timeit
 
 # Imported from wherever PYTHONPATH (or the installed package) says, so
 # that compare_revisions.py can time another revision's code.
-from amazon_transcribe.deserialize import _output_event
 from amazon_transcribe.eventstream import Message
+
+try:
+    from amazon_transcribe.deserialize import _output_event
+except ImportError:  # revisions before the helpers became private
+    from amazon_transcribe.deserialize import output_event as _output_event  # type: ignore
 
 WORDS = "and mister john dashwood had then leisure to consider how".split()
 
