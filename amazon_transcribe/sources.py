@@ -41,7 +41,6 @@ import asyncio
 import importlib
 import os
 import sys
-import threading
 from array import array
 from pathlib import Path
 from typing import (
@@ -64,6 +63,7 @@ from ._conversion import (
     decode_to_pcm,
     probe_audio,
 )
+from ._blocking_reads import read_on_thread
 from ._containers import WAVE_FORMAT_PCM, ContainerError, parse_flac, parse_ogg_opus, parse_wav
 from .exceptions import SDKError
 
@@ -91,9 +91,6 @@ MAX_CHUNK_BYTES = 32 * 1024
 MIN_SAMPLE_RATE = 8000
 #: The highest sample rate the service takes.
 MAX_SAMPLE_RATE = 48000
-
-# Bytes read ahead from a byte stream by the reader thread, in chunks.
-_STREAM_READ_AHEAD = 4
 
 # Assumed compression ratio of FLAC / Opus files whose duration is unknown,
 # to size their chunks (only the chunk size depends on it).
@@ -622,69 +619,6 @@ def raw_pcm_file(
     )
 
 
-def _threaded_reads(stream: IO[bytes], chunk_bytes: int) -> AsyncIterator[bytes]:
-    """Blocking reads of a byte stream on a daemon thread, a few chunks ahead.
-
-    A pipe or terminal can block forever; a daemon thread (not the default
-    executor) does not keep the interpreter from exiting if the reader is
-    abandoned. A semaphore bounds how far the thread reads ahead.
-    """
-    loop = asyncio.get_running_loop()
-    queue: "asyncio.Queue[Union[bytes, BaseException, None]]" = asyncio.Queue()
-    credit = threading.Semaphore(_STREAM_READ_AHEAD)
-    stopped = threading.Event()
-
-    def deliver(item: Union[bytes, BaseException, None]) -> None:
-        try:
-            loop.call_soon_threadsafe(queue.put_nowait, item)
-        except RuntimeError:  # the loop is closed: nobody is listening
-            stopped.set()
-
-    # Read the file descriptor when there is one: a daemon thread blocked in
-    # a buffered object's read holds its lock, and the interpreter aborts
-    # ("could not acquire lock ... at interpreter shutdown") if it exits then.
-    read_some: Callable[[int], bytes]
-    try:
-        fd = stream.fileno()
-    except (AttributeError, OSError, ValueError):
-        read_some = stream.read
-    else:
-        read_some = lambda size: os.read(fd, size)  # noqa: E731
-
-    def run() -> None:
-        try:
-            while not stopped.is_set():
-                credit.acquire()
-                if stopped.is_set():
-                    return
-                data = read_some(chunk_bytes)
-                if not data:
-                    deliver(None)
-                    return
-                deliver(data)
-        except BaseException as exc:  # handed to the reader, re-raised there
-            deliver(exc)
-
-    thread = threading.Thread(target=run, name="amazon-transcribe-stdin", daemon=True)
-    thread.start()
-
-    async def read() -> AsyncIterator[bytes]:
-        try:
-            while True:
-                item = await queue.get()
-                credit.release()
-                if item is None:
-                    return
-                if isinstance(item, BaseException):
-                    raise item
-                yield item
-        finally:
-            stopped.set()
-            credit.release()
-
-    return read()
-
-
 def pcm_stream(
     stream: IO[bytes],
     *,
@@ -716,7 +650,7 @@ def pcm_stream(
     async def read() -> AsyncIterator[Tuple[bytes, float]]:
         done = 0
         pending = b""
-        async for data in _threaded_reads(stream, chunk_bytes):
+        async for data in read_on_thread(stream, chunk_bytes):
             # A pipe may return short reads: regroup into whole chunks.
             pending += data
             while len(pending) >= chunk_bytes:
