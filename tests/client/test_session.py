@@ -115,6 +115,16 @@ async def waiting(flag: asyncio.Event) -> None:
     await asyncio.wait_for(flag.wait(), WAIT)
 
 
+async def pumped(transport: MemoryTransport) -> None:
+    """Wait until the session's pump has taken what was fed and waits again.
+
+    Call it right after feeding, with no await in between: the flag is
+    cleared here and set only when the pump next waits for bytes.
+    """
+    transport.reader_waiting.clear()
+    await waiting(transport.reader_waiting)
+
+
 async def bounded(awaitable: Any) -> Any:
     return await asyncio.wait_for(awaitable, WAIT)
 
@@ -267,7 +277,7 @@ async def test_a_message_over_half_the_window_is_credited_as_it_arrives() -> Non
             payload,
         )
         made.transport.feed(wire[:2100])  # incomplete, over half the window
-        await waiting(made.transport.reader_waiting)
+        await pumped(made.transport)
         assert made.transport.credit == 2100  # granted, or it could never complete
         made.transport.feed(wire[2100:])
         event = await made.next()
@@ -363,7 +373,7 @@ async def test_a_response_ending_inside_a_message_is_an_error(call: Call) -> Non
 
 async def test_closing_stops_the_pump_and_refuses_sends(call: Call) -> None:
     call.transport.feed_event("TranscriptEvent", transcript_payload("queued"))
-    await waiting(call.transport.reader_waiting)
+    await pumped(call.transport)
     await call.session.aclose()
     assert call.transport.closed
     event = await call.next()  # what had arrived is still delivered
