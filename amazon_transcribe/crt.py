@@ -120,10 +120,10 @@ def _keep_thread_state() -> None:
     when :func:`speedups_enabled` says no, and after the first call on a thread.
     """
     global _ensure
-    if not speedups_enabled():
-        return
+    # Called on every CRT callback: the common case (a kept thread) is one
+    # set lookup. With the speed-ups off nothing is ever added to the set.
     ident = threading.get_ident()
-    if ident in _KEPT:
+    if ident in _KEPT or not speedups_enabled():
         return
     _KEPT.add(ident)
     if _ensure is None:

@@ -252,10 +252,6 @@ def _int(value: Any) -> Optional[int]:
     return None
 
 
-def _list(value: Any) -> List[Any]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-
 def _timestamp(value: Any) -> Optional[datetime.datetime]:
     # restJson1 body timestamps are epoch seconds (possibly fractional).
     seconds = _float(value)

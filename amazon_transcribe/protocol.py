@@ -194,11 +194,6 @@ class StreamProtocol:
         return sum(credit for _, credit in self._queue) + self._uncredited
 
     @property
-    def pending_events(self) -> int:
-        """Messages received and not yet taken by the reader."""
-        return len(self._queue)
-
-    @property
     def finished(self) -> bool:
         """Whether nothing more can happen: the transport may be closed.
 

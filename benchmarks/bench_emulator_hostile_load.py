@@ -49,7 +49,7 @@ import threading
 import time
 import uuid
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Awaitable, Callable, Dict, List, Optional, Tuple
 
@@ -59,7 +59,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _emulator import EmulatorProcess, mib, positive_float, positive_int  # noqa: E402
 
-from tests.emulator.h2client import H2Client, bounded  # noqa: E402
+from tests.emulator.h2client import H2Client, bounded, raw_frame  # noqa: E402
 from tests.emulator.streaming import (  # noqa: E402
     audio_event,
     chunks_of,
@@ -75,15 +75,6 @@ RSS_GROWTH_BOUND = 16 * 1024 * 1024
 PEAK_PER_CONNECTION_BOUND = 1024 * 1024
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 CHUNK_BYTES = 3200  # 100 ms of 16 kHz 16-bit mono
-
-
-def frame(frame_type: int, payload: bytes, *, flags: int = 0, stream_id: int = 0) -> bytes:
-    return (
-        len(payload).to_bytes(3, "big")
-        + bytes([frame_type, flags])
-        + stream_id.to_bytes(4, "big")
-        + payload
-    )
 
 
 # ----------------------------------------------------------------- emulator RSS
@@ -301,14 +292,14 @@ async def oversized_message(client: H2Client, stream: "object", start: "object")
 
 async def goaway_with_error(client: H2Client, stream: "object", start: "object") -> None:
     await stream.send(start.signer.sign(audio_event(b"\x00" * 640)))  # type: ignore[attr-defined]
-    client.send_raw(frame(0x7, struct.pack(">II", 0, 0x1)))
+    client.send_raw(raw_frame(0x7, struct.pack(">II", 0, 0x1)))
 
 
 def malformed_kinds() -> Dict[str, Callable[[Target, MalformedOutcome], Awaitable[str]]]:
     huge = b"\xff\xff\xff\x00\x00\x00\x00\x00\x01"
-    pings = b"".join(frame(0x6, i.to_bytes(8, "big")) for i in range(2000))
-    continuation = frame(0x1, b"\x82", stream_id=1) + frame(0x9, b"\x00" * 16384, stream_id=1) * 12
-    settings = frame(0x4, b"")
+    pings = b"".join(raw_frame(0x6, i.to_bytes(8, "big")) for i in range(2000))
+    continuation = raw_frame(0x1, b"\x82", stream_id=1) + raw_frame(0x9, b"\x00" * 16384, stream_id=1) * 12
+    settings = raw_frame(0x4, b"")
     return {
         "oversized-frame": lambda t, o: raw_kind(t, PREFACE + huge + os.urandom(4096)),
         "garbage-after-preface": lambda t, o: raw_kind(t, PREFACE + os.urandom(2048)),

@@ -72,6 +72,17 @@ async def bounded(awaitable: Awaitable[T], timeout: float) -> T:
     return task.result()
 
 
+def raw_frame(frame_type: int, payload: bytes, *, flags: int = 0, stream_id: int = 0) -> bytes:
+    """One HTTP/2 frame as bytes (24-bit length, type, flags, stream id, payload),
+    for frames a well-behaved client would never send."""
+    return (
+        len(payload).to_bytes(3, "big")
+        + bytes([frame_type, flags])
+        + stream_id.to_bytes(4, "big")
+        + payload
+    )
+
+
 class StreamResetError(Exception):
     """The server reset the stream."""
 

@@ -18,12 +18,11 @@ import uuid
 from pathlib import Path
 from typing import Any, AsyncIterator, List, Optional, Tuple
 
-import hyperframe.frame
 import pytest
 
 from amazon_transcribe.emulator import TranscribeEmulator
 
-from .h2client import H2Client, bounded
+from .h2client import H2Client, bounded, raw_frame
 from .streaming import (
     CountingEngine,
     audio_event,
@@ -66,18 +65,8 @@ def authority(emulator: TranscribeEmulator) -> str:
     return f"127.0.0.1:{emulator.port}"
 
 
-def frame(frame_type: int, payload: bytes, *, flags: int = 0, stream_id: int = 0) -> bytes:
-    """One raw frame: 24-bit length, type, flags, stream id, payload."""
-    return (
-        len(payload).to_bytes(3, "big")
-        + bytes([frame_type, flags])
-        + stream_id.to_bytes(4, "big")
-        + payload
-    )
-
-
 def goaway_frame(error_code: int = NO_ERROR, last_stream_id: int = 0) -> bytes:
-    return frame(GOAWAY, struct.pack(">II", last_stream_id, error_code))
+    return raw_frame(GOAWAY, struct.pack(">II", last_stream_id, error_code))
 
 
 async def open_tls(emulator: TranscribeEmulator) -> Tuple[asyncio.StreamReader, asyncio.StreamWriter]:
@@ -224,7 +213,7 @@ async def test_oversized_frame_header_gets_goaway_at_once(state_dir: Path, where
     async with running(state_dir) as emulator:
         reader, writer = await open_tls(emulator)
         try:
-            opening = PREFACE if where == "first-frame" else PREFACE + frame(SETTINGS, b"")
+            opening = PREFACE if where == "first-frame" else PREFACE + raw_frame(SETTINGS, b"")
             # 16 MiB - 1 declared (the 24-bit maximum), then random bytes:
             # nowhere near enough to complete the frame.
             writer.write(opening + b"\xff\xff\xff\x00\x00\x00\x00\x00\x01" + os.urandom(4096))
@@ -271,8 +260,8 @@ async def test_ping_flood_gets_enhance_your_calm(state_dir: Path) -> None:
     async with running(state_dir) as emulator:
         reader, writer = await open_tls(emulator)
         try:
-            pings = b"".join(frame(PING, index.to_bytes(8, "big")) for index in range(2000))
-            writer.write(PREFACE + frame(SETTINGS, b"") + pings)
+            pings = b"".join(raw_frame(PING, index.to_bytes(8, "big")) for index in range(2000))
+            writer.write(PREFACE + raw_frame(SETTINGS, b"") + pings)
             assert await read_until_goaway(reader, timeout=2.0) == ENHANCE_YOUR_CALM
             await wait_eof(reader, timeout=2.0)
         finally:
@@ -285,9 +274,9 @@ async def test_endless_header_block_gets_enhance_your_calm(state_dir: Path) -> N
     async with running(state_dir) as emulator:
         reader, writer = await open_tls(emulator)
         try:
-            headers = frame(0x1, b"\x82", stream_id=1)  # HEADERS without END_HEADERS
-            continuation = frame(0x9, b"\x00" * 16384, stream_id=1)
-            writer.write(PREFACE + frame(SETTINGS, b"") + headers + continuation * 12)
+            headers = raw_frame(0x1, b"\x82", stream_id=1)  # HEADERS without END_HEADERS
+            continuation = raw_frame(0x9, b"\x00" * 16384, stream_id=1)
+            writer.write(PREFACE + raw_frame(SETTINGS, b"") + headers + continuation * 12)
             assert await read_until_goaway(reader, timeout=2.0) == ENHANCE_YOUR_CALM
         finally:
             writer.close()
@@ -373,8 +362,8 @@ async def test_window_update_on_a_closed_stream_is_harmless(state_dir: Path) -> 
     async with running(state_dir) as emulator, connected(emulator) as client:
         result = await run_stream(client, authority(emulator), chunks_of(15, 2, 640))
         assert result.status == 200
-        client.send_raw(frame(0x8, (65536).to_bytes(4, "big"), stream_id=1))
-        client.send_raw(frame(0x8, (65536).to_bytes(4, "big"), stream_id=1))
+        client.send_raw(raw_frame(0x8, (65536).to_bytes(4, "big"), stream_id=1))
+        client.send_raw(raw_frame(0x8, (65536).to_bytes(4, "big"), stream_id=1))
         await assert_serves(emulator, client)
         assert client.goaway is None
 
