@@ -31,7 +31,7 @@ from awscrt.io import ClientBootstrap, ClientTlsContext
 from .auth import AwsCrtCredentialResolver, CredentialResolver, Credentials
 from .call_analytics import CallAnalyticsLanguageCode
 from .crt import _default_bootstrap
-from .deserialize import (
+from ._deserialize import (
     _MAX_ERROR_BODY,
     _error_from_response,
     _get_medical_scribe_stream_output,
@@ -54,7 +54,7 @@ from .exceptions import (
     TimeoutException,
     ValidationException,
 )
-from .httpsession import (
+from ._httpsession import (
     _Endpoint,
     HTTP2Stream,
     Timeouts,
@@ -74,7 +74,7 @@ from .operations import (
     START_STREAM_TRANSCRIPTION,
     OperationSpec,
 )
-from .serialize import _medical_scribe_stream_path
+from ._serialize import _medical_scribe_stream_path
 from .shapes import (
     ContentIdentificationType,
     ContentRedactionType,
@@ -84,7 +84,7 @@ from .shapes import (
     TranscriptFormat,
     VocabularyFilterMethod,
 )
-from .signer import Clock, EventSigner
+from ._signer import Clock, EventSigner
 from .sigv4 import _PayloadSigning, _sign_request
 from .transport import DEFAULT_READ_WINDOW, DEFAULT_WRITE_WINDOW
 from .streams import (

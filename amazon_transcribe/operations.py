@@ -24,7 +24,7 @@ from .call_analytics import (
     StartCallAnalyticsStreamTranscriptionRequest,
     StartCallAnalyticsStreamTranscriptionResponse,
 )
-from .deserialize import (
+from ._deserialize import (
     _CALL_ANALYTICS_EVENTS,
     _MEDICAL_SCRIBE_EVENTS,
     _MEDICAL_TRANSCRIPT_EVENTS,
@@ -34,7 +34,7 @@ from .deserialize import (
     _parse_output_message,
     _transcript_event,
 )
-from .eventstream import Message
+from ._eventstream import Message
 from .exceptions import (
     SERVICE_EXCEPTIONS,
     STREAMING_EXCEPTIONS,
@@ -55,7 +55,7 @@ from .medical_scribe import (
     StartMedicalScribeStreamResponse,
 )
 from .protocol import EventParser
-from .serialize import _EVENTSTREAM_CONTENT_TYPE, _header_value
+from ._serialize import _EVENTSTREAM_CONTENT_TYPE, _header_value
 from .shapes import (
     ContentIdentificationType,
     ContentRedactionType,

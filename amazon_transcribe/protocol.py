@@ -52,9 +52,9 @@ import collections
 import enum
 from typing import Any, Callable, Deque, Dict, NamedTuple, Optional, Tuple
 
-from .eventstream import DecodeError, EventStreamDecoder, Message
+from ._eventstream import DecodeError, EventStreamDecoder, Message
 from .exceptions import SDKError, SerializerException, StreamClosedError
-from .signer import EventSigner
+from ._signer import EventSigner
 
 __all__ = ["StreamProtocol", "InputState", "OutputState", "TakenEvent", "EventParser"]
 

@@ -27,7 +27,7 @@ from awscrt.auth import (
 from awscrt.http import HttpHeaders, HttpRequest
 
 from .auth import Credentials
-from .signer import _EMPTY_SHA256, _SERVICE_NAME, _seed_from_authorization
+from ._signer import _EMPTY_SHA256, _SERVICE_NAME, _seed_from_authorization
 
 __all__: List[str] = []
 

@@ -50,7 +50,6 @@ from typing import (
     Callable,
     Dict,
     Optional,
-    Set,
     Tuple,
     TypeVar,
     Union,
@@ -64,6 +63,7 @@ from ._conversion import (
     probe_audio,
 )
 from ._blocking_reads import read_on_thread
+from ._microphone import device_blocks
 from ._containers import WAVE_FORMAT_PCM, ContainerError, parse_flac, parse_ogg_opus, parse_wav
 from .exceptions import SDKError
 
@@ -723,52 +723,33 @@ def microphone(
     bytes_per_second = float(sample_rate * channels * 2)
     limit = max(1, int(max_buffered / chunk_duration))
 
+    def dropped() -> None:
+        source.dropped_chunks += 1
+
+    def open_failed(exc: Exception) -> Exception:
+        return MicrophoneError(f"cannot open the microphone: {exc}")
+
     async def read() -> AsyncIterator[Tuple[bytes, float]]:
-        loop = asyncio.get_running_loop()
-        queue: "asyncio.Queue[bytes]" = asyncio.Queue()
-
-        def put(data: bytes) -> None:
-            if queue.qsize() >= limit:
-                queue.get_nowait()
-                source.dropped_chunks += 1
-            queue.put_nowait(data)
-
-        def callback(indata: Any, frame_count: int, time_info: Any, status: Any) -> None:
-            # On PortAudio's thread: copy now (the buffer is reused), hand over.
-            data = bytes(indata)
-            try:
-                loop.call_soon_threadsafe(put, data)
-            except RuntimeError:
-                pass  # the loop closed while the device was still running
-
-        try:
-            device_stream = sounddevice.RawInputStream(
-                samplerate=sample_rate, channels=channels, dtype="int16",
-                blocksize=frames, device=device, callback=callback,
-            )
-            device_stream.start()
-        except Exception as exc:  # PortAudioError and friends
-            raise MicrophoneError(f"cannot open the microphone: {exc}") from exc
+        if max_duration is not None and max_duration <= 0:
+            return
         done = 0
-        stop_wait = source._stop_signal()
+        blocks = device_blocks(
+            sounddevice, sample_rate=sample_rate, channels=channels, device=device,
+            frames=frames, limit=limit, stopped=source._stop_signal(),
+            on_drop=dropped, open_failed=open_failed,
+        )
         try:
-            while max_duration is None or done / bytes_per_second < max_duration:
-                get = asyncio.ensure_future(queue.get())
-                waits: "Set[asyncio.Future[Any]]" = {get, stop_wait}
-                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-                if not get.done():
-                    get.cancel()
-                    break
-                data = get.result()
+            async for data in blocks:
                 if max_duration is not None:
                     room = int(max_duration * bytes_per_second) - done
                     room -= room % (2 * channels)
                     data = data[:room]
                 done += len(data)
                 yield data, done / bytes_per_second
+                if max_duration is not None and done / bytes_per_second >= max_duration:
+                    return
         finally:
-            device_stream.stop()
-            device_stream.close()
+            await blocks.aclose()
 
     source = AudioSource(
         media_encoding="pcm",

@@ -49,7 +49,7 @@ from .medical_scribe import (
     MedicalScribeTranscriptEvent,
     StartMedicalScribeStreamResponse,
 )
-from .serialize import (
+from ._serialize import (
     _audio_event_message,
     _configuration_event_message,
     _json_event_message,
@@ -57,7 +57,7 @@ from .serialize import (
     _medical_scribe_session_control_event_payload,
 )
 from .shapes import AudioEvent, StartStreamTranscriptionResponse, TranscriptEvent, UnknownEvent
-from .signer import EventSigner
+from ._signer import EventSigner
 
 __all__ = [
     "EventStreamSession",

@@ -20,7 +20,7 @@ from typing import Deque, List, Optional
 
 from typing import Protocol
 
-from .eventstream import encode_message
+from ._eventstream import encode_message
 from .exceptions import HTTPException
 
 __all__ = ["Transport", "MemoryTransport", "DEFAULT_READ_WINDOW", "DEFAULT_WRITE_WINDOW"]

@@ -70,7 +70,10 @@ import math
 import time
 from typing import TYPE_CHECKING, Any, Deque, Dict, List, Optional, Sequence, Tuple
 
-from amazon_transcribe.httpsession import _FLUSH_GRID, _Body
+try:
+    from amazon_transcribe._httpsession import _FLUSH_GRID, _Body
+except ImportError:  # revisions before the core moved to private modules
+    from amazon_transcribe.httpsession import _FLUSH_GRID, _Body  # type: ignore
 
 from _emulator import (
     BYTES_PER_SECOND,
@@ -210,7 +213,10 @@ class Setup:
 
         from amazon_transcribe.auth import Credentials
         from amazon_transcribe.endpoints import _signing_region
-        from amazon_transcribe.httpsession import _Endpoint, _tls_context
+        try:
+            from amazon_transcribe._httpsession import _Endpoint, _tls_context
+        except ImportError:  # revisions before the core moved to private modules
+            from amazon_transcribe.httpsession import _Endpoint, _tls_context  # type: ignore
         from amazon_transcribe.operations import START_STREAM_TRANSCRIPTION
         from amazon_transcribe.shapes import StartStreamTranscriptionRequest
 
@@ -331,7 +337,10 @@ def presign(raw: RawStream, messages: Sequence[bytes]) -> None:
 
 def audio_messages(pieces: Sequence[bytes]) -> List[bytes]:
     """The (unsigned) AudioEvent messages of ``pieces``."""
-    from amazon_transcribe.serialize import _audio_event_message
+    try:
+        from amazon_transcribe._serialize import _audio_event_message
+    except ImportError:  # revisions before the core moved to private modules
+        from amazon_transcribe.serialize import _audio_event_message  # type: ignore
 
     return [_audio_event_message(piece) for piece in pieces]
 

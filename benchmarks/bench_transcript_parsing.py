@@ -1,6 +1,6 @@
 """Cost of turning one 10-word TranscriptEvent message into typed objects.
 
-Times ``amazon_transcribe.deserialize._output_event`` (the path every
+Times ``amazon_transcribe._deserialize._output_event`` (the path every
 transcript event takes on the reader side) on a realistic payload: one
 final result, one alternative, ten pronunciation items with times and
 confidences. Prints the median of several timing rounds in microseconds
@@ -19,9 +19,12 @@ import timeit
 from amazon_transcribe.eventstream import Message
 
 try:
-    from amazon_transcribe.deserialize import _output_event
-except ImportError:  # revisions before the helpers became private
-    from amazon_transcribe.deserialize import output_event as _output_event  # type: ignore
+    from amazon_transcribe._deserialize import _output_event
+except ImportError:  # revisions before the core moved to private modules
+    try:
+        from amazon_transcribe.deserialize import _output_event  # type: ignore
+    except ImportError:  # revisions before the helpers became private
+        from amazon_transcribe.deserialize import output_event as _output_event  # type: ignore
 
 WORDS = "and mister john dashwood had then leisure to consider how".split()
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from amazon_transcribe import deserialize
+from amazon_transcribe import _deserialize as deserialize
 from amazon_transcribe.call_analytics import UtteranceEvent
 from amazon_transcribe.eventstream import Message
 from amazon_transcribe.shapes import ItemType, TranscriptEvent

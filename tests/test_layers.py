@@ -6,6 +6,9 @@
 * the sans-IO core (codec, signer, (de)serializers, the stream protocol)
   never reaches asyncio, awscrt's HTTP layer, the streams, the transport,
   the HTTP session or the client, not even through another module;
+* the compatibility layer of 0.6.4's internals (``_legacy`` and the 0.6.4
+  import paths that re-export it) is a leaf: nothing else imports it, so the
+  core, the client and the emulator never run its code;
 * no module imports another that imports it back, by any path;
 * every public shape and event class has type hints that resolve.
 """
@@ -28,8 +31,16 @@ PACKAGE = "amazon_transcribe"
 ROOT = Path(__file__).resolve().parent.parent / PACKAGE
 
 SHAPE_MODULES = {"shapes", "medical", "call_analytics", "medical_scribe"}
-SANS_IO = {"eventstream", "signer", "serialize", "deserialize", "protocol", "exceptions"}
-SANS_IO_FORBIDDEN_INTERNAL = {"streams", "transport", "httpsession", "client", "crt", "auth"}
+SANS_IO = {"_eventstream", "_signer", "_serialize", "_deserialize", "protocol", "exceptions"}
+SANS_IO_FORBIDDEN_INTERNAL = {
+    "streams", "transport", "_httpsession", "httpsession", "client", "crt", "auth",
+}
+# The 0.6.4 import paths that assemble our core's names with the legacy
+# layer's; they, and the layer itself, are imported by users only.
+COMPAT_PATHS = {
+    "eventstream", "signer", "serialize", "deserialize", "httpsession", "request",
+    "response", "structures", "utils",
+}
 SANS_IO_FORBIDDEN_EXTERNAL = {"asyncio", "awscrt"}
 
 
@@ -129,6 +140,21 @@ def test_the_sans_io_core_never_reaches_io(core_module: str) -> None:
     for module in reached:
         outside = {i.split(".")[0] for i in external(module)}
         assert outside & SANS_IO_FORBIDDEN_EXTERNAL == set(), (short(module), outside)
+
+
+def is_compat(name: str) -> bool:
+    rest = short(name)
+    return rest in COMPAT_PATHS or rest == "_legacy" or rest.startswith("_legacy.")
+
+
+def test_the_compat_layer_is_found() -> None:
+    assert f"{PACKAGE}._legacy" in MODULES
+    assert any(is_compat(i) for i in GRAPH[f"{PACKAGE}.eventstream"])
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if not is_compat(m)))
+def test_core_client_and_emulator_never_import_the_compat_layer(module: str) -> None:
+    assert sorted(short(i) for i in reach(module) if is_compat(i)) == []
 
 
 def test_no_import_cycle_anywhere() -> None:

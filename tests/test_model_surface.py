@@ -8,7 +8,7 @@ import json
 import pytest
 
 from amazon_transcribe import client, handlers, model, utils
-from amazon_transcribe.deserialize import _error_from_response, _header_map, _output_event
+from amazon_transcribe._deserialize import _error_from_response, _header_map, _output_event
 from amazon_transcribe.eventstream import Message
 from amazon_transcribe.exceptions import (
     BadRequestException,
@@ -19,7 +19,7 @@ from amazon_transcribe.exceptions import (
     ValidationException,
 )
 from amazon_transcribe.operations import START_STREAM_TRANSCRIPTION
-from amazon_transcribe.serialize import _header_value
+from amazon_transcribe._serialize import _header_value
 
 OPTIONS_0_6_4 = [
     "language_code", "media_sample_rate_hz", "media_encoding", "vocabulary_name",

@@ -13,7 +13,7 @@ import pytest
 
 from amazon_transcribe.eventstream import Long, decode_message, encode_message
 from amazon_transcribe.exceptions import StreamClosedError
-from amazon_transcribe.signer import (
+from amazon_transcribe._signer import (
     EventSigner,
     _derive_signing_key,
     _seed_from_authorization,
@@ -98,7 +98,7 @@ def test_seed_from_authorization() -> None:
 
 
 def test_key_is_derived_once_per_day(monkeypatch: pytest.MonkeyPatch) -> None:
-    import amazon_transcribe.signer as signer_module
+    import amazon_transcribe._signer as signer_module
 
     calls: List[str] = []
     real = signer_module._derive_signing_key

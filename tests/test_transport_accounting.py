@@ -8,7 +8,7 @@ import concurrent.futures
 import math
 from typing import Any, List, Tuple
 
-from amazon_transcribe.httpsession import _FLUSH_GRID, HTTP2Stream, Timeouts
+from amazon_transcribe._httpsession import _FLUSH_GRID, HTTP2Stream, Timeouts
 
 
 class FakeCrtStream:

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import IO, List, Optional, Sequence
 
 from .app import DEFAULT_CREDENTIALS, DEFAULT_REGION, TranscribeEmulator, make_engine
-from .connection import IDLE_CONNECTION_TIMEOUT, PREFACE_TIMEOUT
-from .server import HANDSHAKE_TIMEOUT
+from ._connection import IDLE_CONNECTION_TIMEOUT, PREFACE_TIMEOUT
+from ._server import HANDSHAKE_TIMEOUT
 from .faults import FAULT_KINDS, FaultSpecError, Faults, parse_fault_spec
 from .records import StreamRecord
 

@@ -26,10 +26,10 @@ from typing import Dict, Mapping, NamedTuple, Optional, Type, Union
 from .certs import CertificatePaths, default_state_dir, ensure_certificates, server_ssl_context
 from .engine import Engine
 from .faults import Faults
-from .handler import ServiceContext
+from ._handler import ServiceContext
 from .records import StreamRecords
-from .connection import IDLE_CONNECTION_TIMEOUT, PREFACE_TIMEOUT
-from .server import HANDSHAKE_TIMEOUT, EmulatorServer
+from ._connection import IDLE_CONNECTION_TIMEOUT, PREFACE_TIMEOUT
+from ._server import HANDSHAKE_TIMEOUT, EmulatorServer
 from .sigv4 import Clock, RequestVerifier
 
 __all__ = [

@@ -33,7 +33,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from ..eventstream import Message, encode_headers
+from .._eventstream import Message, encode_headers
 from .errors import ServiceError, bad_request
 
 __all__ = [

@@ -35,7 +35,7 @@ from amazon_transcribe.call_analytics import (
     TimestampRange,
     UtteranceEvent,
 )
-from amazon_transcribe.deserialize import (
+from amazon_transcribe._deserialize import (
     _CALL_ANALYTICS_EVENTS,
     _MEDICAL_SCRIBE_EVENTS,
     _MEDICAL_TRANSCRIPT_EVENTS,
@@ -104,7 +104,7 @@ from amazon_transcribe.operations import (
     START_MEDICAL_STREAM_TRANSCRIPTION,
     START_STREAM_TRANSCRIPTION,
 )
-from amazon_transcribe.serialize import (
+from amazon_transcribe._serialize import (
     _configuration_event_payload,
     _medical_scribe_configuration_event_payload,
     _medical_scribe_session_control_event_payload,

@@ -30,7 +30,7 @@ from amazon_transcribe.exceptions import (
 )
 from amazon_transcribe.model import TranscriptEvent, UnknownEvent
 from amazon_transcribe.operations import START_STREAM_TRANSCRIPTION
-from amazon_transcribe.serialize import _audio_event_message
+from amazon_transcribe._serialize import _audio_event_message
 from amazon_transcribe.signer import EventSigner
 from amazon_transcribe.streams import (
     AudioStream,

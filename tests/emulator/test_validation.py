@@ -9,7 +9,7 @@ import pytest
 
 from amazon_transcribe.emulator.engine import StreamSettings
 from amazon_transcribe.emulator.errors import ServiceError
-from amazon_transcribe.emulator.validation import (
+from amazon_transcribe.emulator._validation import (
     CALL_ANALYTICS_LANGUAGE_CODE,
     LANGUAGE_CODE,
     MEDIA_ENCODING,

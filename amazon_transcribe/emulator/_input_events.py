@@ -4,7 +4,7 @@ Call analytics' ``ConfigurationEvent`` (PROTOCOL.md §8.3) and HealthScribe's
 ``ConfigurationEvent`` and ``SessionControlEvent`` (§8.4): each is parsed
 and checked member by member, and a problem is a ``BadRequestException``
 naming the member. The headers that open a stream are checked in
-:mod:`~amazon_transcribe.emulator.validation`, whose enumeration sets this
+:mod:`~amazon_transcribe.emulator._validation`, whose enumeration sets this
 module shares.
 
 Pure: no I/O, and nothing from the client side of the package.
@@ -17,7 +17,7 @@ import re
 from typing import Any, Dict, Mapping, Optional, Sequence
 
 from .errors import bad_request
-from .validation import (
+from ._validation import (
     CONTENT_REDACTION_OUTPUT,
     MEDICAL_SCRIBE_NOTE_TEMPLATE,
     MEDICAL_SCRIBE_PARTICIPANT_ROLE,

@@ -1,9 +1,9 @@
 """The emulator's network server: a TLS listener, its HTTP/2 connections and stream tasks.
 
 :class:`EmulatorServer` listens (TLS with ALPN ``h2``), makes one
-:class:`~amazon_transcribe.emulator.connection.H2ServerConnection` per
+:class:`~amazon_transcribe.emulator._connection.H2ServerConnection` per
 accepted connection and one task running a
-:class:`~amazon_transcribe.emulator.handler.StreamHandler` per request
+:class:`~amazon_transcribe.emulator._handler.StreamHandler` per request
 stream, and owns them all: :meth:`EmulatorServer.close` closes every
 connection and cancels and awaits every task, so nothing outlives it.
 
@@ -18,14 +18,14 @@ import logging
 import ssl
 from typing import List, Optional, Set, Tuple
 
-from .connection import (
+from ._connection import (
     IDLE_CONNECTION_TIMEOUT,
     PREFACE_TIMEOUT,
     STREAM_WINDOW,
     H2ServerConnection,
     StreamChannel,
 )
-from .handler import ServiceContext, StreamHandler
+from ._handler import ServiceContext, StreamHandler
 
 __all__ = ["EmulatorServer"]
 

@@ -22,9 +22,9 @@ from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Tupl
 
 from .engine import Segment, StreamSettings, Word
 from .errors import ServiceError, bad_request
-from .scribe import ScribeSessions
-from .input_events import parse_call_analytics_configuration, parse_medical_scribe_configuration
-from .validation import (
+from ._scribe import ScribeSessions
+from ._input_events import parse_call_analytics_configuration, parse_medical_scribe_configuration
+from ._validation import (
     SESSION_ID_PATTERN,
     validate_start_call_analytics_stream_transcription,
     validate_start_medical_scribe_stream,

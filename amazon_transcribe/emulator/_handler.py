@@ -2,7 +2,7 @@
 
 A :class:`StreamHandler` takes one HTTP/2 request stream from arrival to
 end, the same way for every operation (the operation only supplies what is
-particular to it, see :mod:`~amazon_transcribe.emulator.operations`):
+particular to it, see :mod:`~amazon_transcribe.emulator._operations`):
 
 1. route the request; check its SigV4 signature; validate its headers;
    claim the fault rules for its session id; open an engine session.
@@ -25,7 +25,7 @@ Input ordering rules come from the operation: a ``ConfigurationEvent`` is
 accepted once and only before any audio (and must come first for
 HealthScribe); a ``SessionControlEvent`` ``END_OF_SESSION`` admits no more
 audio. HealthScribe streams keep their session's state in
-:class:`~amazon_transcribe.emulator.scribe.ScribeSessions`.
+:class:`~amazon_transcribe.emulator._scribe.ScribeSessions`.
 
 Any error after the 200 is sent as one exception message
 (``:message-type exception``), after which the response ends and the rest
@@ -51,11 +51,11 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, TypeVar
 
-from ..eventstream import DecodeError, EventStreamDecoder, Message, decode_message, encode_message
-from .connection import StreamChannel, StreamGone
+from .._eventstream import DecodeError, EventStreamDecoder, Message, decode_message, encode_message
+from ._connection import StreamChannel, StreamGone
 from .engine import Engine, EngineOutput, RawEvent, RecognitionSession, Segment, StreamSettings
 from .errors import ServiceError, bad_request, conflict, internal_failure, limit_exceeded
-from .input_events import parse_medical_scribe_session_control
+from ._input_events import parse_medical_scribe_session_control
 from .faults import (
     ConnectionResetFault,
     ExceptionFault,
@@ -67,9 +67,9 @@ from .faults import (
     SlowReaderFault,
     StallFault,
 )
-from .operations import OPERATIONS, Operation, route
+from ._operations import OPERATIONS, Operation, route
 from .records import StreamRecord, StreamRecords
-from .scribe import ScribeSessions
+from ._scribe import ScribeSessions
 from .sigv4 import Clock, EventVerifier, RequestVerifier, VerifiedRequest
 
 __all__ = ["ServiceContext", "SessionRegistry", "StreamHandler", "idle_timeout_message"]
