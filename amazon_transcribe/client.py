@@ -28,9 +28,13 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple, Typ
 
 from awscrt.io import ClientBootstrap, ClientTlsContext
 
-from .auth import AwsCrtCredentialResolver, CredentialResolver, Credentials
+from .auth import (
+    AwsCrtCredentialResolver as AwsCrtCredentialResolver,
+    CredentialResolver as CredentialResolver,
+    Credentials,
+)
 from .call_analytics import CallAnalyticsLanguageCode
-from .crt import _default_bootstrap
+from .crt import AWSCRTEventLoop as AWSCRTEventLoop, _default_bootstrap
 from ._deserialize import (
     _MAX_ERROR_BODY,
     _error_from_response,
@@ -38,7 +42,7 @@ from ._deserialize import (
     _header_map,
 )
 from .endpoints import (
-    BaseEndpointResolver,
+    BaseEndpointResolver as BaseEndpointResolver,
     RegionEndpointResolver,
     StaticEndpointResolver,
     _endpoint_from_environment,
@@ -48,19 +52,13 @@ from .exceptions import (
     GET_MEDICAL_SCRIBE_STREAM_EXCEPTIONS,
     CredentialsException,
     HTTPException,
+    NoRegionError,
     SDKError,
     SerializerException,
     ServiceException,
     TimeoutException,
-    ValidationException,
 )
-from ._httpsession import (
-    _Endpoint,
-    HTTP2Stream,
-    Timeouts,
-    _open_stream,
-    _tls_context,
-)
+from ._httpsession import _Endpoint, HTTP2Stream, Timeouts as Timeouts, _open_stream, _tls_context
 from .medical import MedicalContentIdentificationType, MedicalTranscriptionType, Specialty
 from .medical_scribe import (
     MedicalScribeLanguageCode,
@@ -81,6 +79,7 @@ from .shapes import (
     LanguageCode,
     MediaEncoding,
     PartialResultsStability,
+    StartStreamTranscriptionRequest as StartStreamTranscriptionRequest,
     TranscriptFormat,
     VocabularyFilterMethod,
 )
@@ -88,14 +87,18 @@ from ._signer import Clock, EventSigner
 from .sigv4 import _PayloadSigning, _sign_request
 from .transport import DEFAULT_READ_WINDOW, DEFAULT_WRITE_WINDOW
 from .streams import (
+    AudioStream as AudioStream,
     EventStreamSession,
     StartCallAnalyticsStreamTranscriptionEventStream,
     StartMedicalScribeStreamEventStream,
     StartMedicalStreamTranscriptionEventStream,
-    StartStreamTranscriptionEventStream,
+    StartStreamTranscriptionEventStream as StartStreamTranscriptionEventStream,
 )
 
-__all__ = ["TranscribeStreamingClient", "ClientState", "Timeouts"]
+__all__ = [
+    "TranscribeStreamingClient",
+    "ClientState",
+]
 
 logger = logging.getLogger("amazon_transcribe")
 
@@ -134,8 +137,13 @@ class TranscribeStreamingClient:
     :param clock: returns the signing instant (aware UTC datetime); the
         system clock by default. Requests and events are signed with it at
         the moment they are sent.
-    :raises ValidationException: no region is given or configured.
+    :raises NoRegionError: no region is given or configured (a
+        :class:`~amazon_transcribe.exceptions.ValidationException`, and a
+        :class:`TypeError` as leaving out 0.6.4's required ``region`` was).
     """
+
+    #: The service's signing name.
+    service_name: str = "transcribe"
 
     def __init__(
         self,
@@ -151,9 +159,11 @@ class TranscribeStreamingClient:
     ) -> None:
         region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
         if not region:
-            raise ValidationException(
-                "a region is required: pass region=... or set AWS_REGION"
+            raise NoRegionError(
+                "a region is required: pass region=... (e.g. region='us-east-1') "
+                "or set AWS_REGION or AWS_DEFAULT_REGION"
             )
+        #: The AWS region the client's streams go to.
         self.region: str = region
         if endpoint is not None:
             endpoint_resolver = StaticEndpointResolver(endpoint)

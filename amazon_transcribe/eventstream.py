@@ -6,6 +6,11 @@ header values and a typed error tree) is the sans-IO core's
 this module (``EventStreamMessageSerializer``, ``EventStreamBuffer``,
 ``EventSigner``, ``BaseEvent``...) come from the compatibility layer,
 :mod:`amazon_transcribe._legacy.eventstream`, which is built on that codec.
+
+Two names meet here: 0.6.4's :class:`HeaderValue` is a class (the base of
+its ``Int*HeaderValue`` wrappers) and keeps the name, so our codec's type of
+a header value is exported as :data:`HeaderValueType`. Likewise the
+``EventSigner`` here is 0.6.4's; ours is :class:`amazon_transcribe.signer.EventSigner`.
 """
 
 from __future__ import annotations
@@ -41,6 +46,39 @@ from ._eventstream import (
     encode_headers,
     encode_message,
 )
+# 0.6.4's module imported these two; code imports them from here.
+from ._legacy.structures import BufferableByteStream as BufferableByteStream
+from .auth import Credentials as Credentials
+from ._legacy.eventstream import (
+    HEADER_SERIALIZATION_VALUE,
+    HEADER_VALUE,
+    HEADERS_SERIALIZATION_DICT,
+    BaseEvent,
+    BaseStream,
+    ChecksumMismatch,
+    DecodeUtils,
+    DuplicateHeader,
+    EventSigner,
+    EventStream,
+    EventStreamBuffer,
+    EventStreamHeaderParser,
+    EventStreamMessage,
+    EventStreamMessageSerializer,
+    HeaderBytesExceedMaxLength,
+    HeaderValue,
+    HeaderValueBytesExceedMaxLength,
+    InvalidHeadersLength,
+    InvalidHeaderValue,
+    InvalidPayloadLength,
+    Int8HeaderValue,
+    Int16HeaderValue,
+    Int32HeaderValue,
+    Int64HeaderValue,
+    MessagePrelude,
+    ParserError,
+    PayloadBytesExceedMaxLength,
+    SerializationError,
+)
 
 __all__ = [
     "Byte",
@@ -72,4 +110,33 @@ __all__ = [
     "MAX_PAYLOAD_LENGTH",
     "MAX_HEADER_NAME_LENGTH",
     "MAX_HEADER_VALUE_LENGTH",
+    # 0.6.4's names, from the compatibility layer.
+    "HEADER_VALUE",
+    "ParserError",
+    "DuplicateHeader",
+    "InvalidHeadersLength",
+    "InvalidPayloadLength",
+    "ChecksumMismatch",
+    "SerializationError",
+    "InvalidHeaderValue",
+    "HeaderBytesExceedMaxLength",
+    "HeaderValueBytesExceedMaxLength",
+    "PayloadBytesExceedMaxLength",
+    "HeaderValue",
+    "Int8HeaderValue",
+    "Int16HeaderValue",
+    "Int32HeaderValue",
+    "Int64HeaderValue",
+    "HEADER_SERIALIZATION_VALUE",
+    "HEADERS_SERIALIZATION_DICT",
+    "EventStreamMessageSerializer",
+    "BaseEvent",
+    "BaseStream",
+    "DecodeUtils",
+    "MessagePrelude",
+    "EventStreamMessage",
+    "EventStreamHeaderParser",
+    "EventStreamBuffer",
+    "EventStream",
+    "EventSigner",
 ]

@@ -1,9 +1,15 @@
 """The SDK's exceptions: one tree, rooted at :class:`SDKError`.
 
-The names and constructors of amazon-transcribe 0.6.4 are kept; every
-exception here also carries a readable message (``str(exc)`` is never empty)
-and structured attributes. Service exceptions add the HTTP status, the
-service's error code, the request id and whether a retry may succeed.
+The names and constructors of amazon-transcribe 0.6.4 are kept: the
+classes that were plain exceptions take any positional arguments, as
+:class:`Exception` does, and the service exceptions take 0.6.4's positional
+``message`` (``UnknownServiceException`` its ``status_code, error_code,
+message``). Every exception the SDK raises also carries a readable message
+and structured attributes: ``message`` on all of them; the HTTP status, the
+service's error code, the request id and whether a retry may succeed on
+service exceptions. ``exc.args`` are the positional arguments given, so the
+exceptions of this module survive :mod:`pickle` (and crossing a process
+boundary) whole.
 
 ::
 
@@ -13,6 +19,7 @@ service's error code, the request id and whether a retry may succeed.
     │   └── TimeoutException          a connect / response / read timeout hit
     ├── SerializerException           a request or event could not be built
     ├── ValidationException           an argument is invalid (raised locally)
+    │   └── NoRegionError             no region given or configured (also TypeError)
     ├── StreamClosedError             sending on an input stream that has ended
     ├── eventstream.EventStreamError  the event-stream codec (see that module)
     └── ServiceException              the service said no
@@ -35,7 +42,7 @@ This module imports nothing from the rest of the package.
 
 from __future__ import annotations
 
-from typing import ClassVar, Mapping, Optional, Type
+from typing import Any, ClassVar, Mapping, Optional, Tuple, Type
 
 __all__ = [
     "SDKError",
@@ -44,6 +51,7 @@ __all__ = [
     "TimeoutException",
     "SerializerException",
     "ValidationException",
+    "NoRegionError",
     "StreamClosedError",
     "ServiceException",
     "BadRequestException",
@@ -63,13 +71,27 @@ __all__ = [
 class SDKError(Exception):
     """Base of every exception this SDK raises on purpose.
 
-    :param message: what went wrong, in words a user can act on.
+    Takes any positional arguments, as :class:`Exception` (and 0.6.4's
+    ``SDKError``) does; the SDK itself always passes one message.
+
+    :param args: the exception's arguments; the first, usually the only one,
+        is the message.
     """
 
-    def __init__(self, message: str = "") -> None:
-        super().__init__(message)
-        #: The human-readable message (also ``str(exc)``).
-        self.message = message
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        #: The human-readable message: the single argument as text, or all
+        #: of them when several were given (``""`` when none were).
+        self.message: str = _message_of(args)
+
+
+def _message_of(args: Tuple[Any, ...]) -> str:
+    # Not str(exc): subclasses build __str__ from .message, which is being set.
+    if not args:
+        return ""
+    if len(args) == 1:
+        return str(args[0])
+    return str(args)
 
 
 class CredentialsException(SDKError):
@@ -79,12 +101,12 @@ class CredentialsException(SDKError):
 class HTTPException(SDKError):
     """The connection or the HTTP/2 exchange with the endpoint failed.
 
-    :param message: what failed.
+    :param args: the message (0.6.4 allowed any arguments, so does this).
     :param retryable: whether trying again (a new stream) may succeed.
     """
 
-    def __init__(self, message: str = "", *, retryable: bool = True) -> None:
-        super().__init__(message)
+    def __init__(self, *args: Any, retryable: bool = True) -> None:
+        super().__init__(*args)
         #: Whether a new attempt may succeed (network errors usually may).
         self.retryable = retryable
 
@@ -92,7 +114,8 @@ class HTTPException(SDKError):
 class TimeoutException(HTTPException):
     """A connect, response-headers or idle-read timeout expired.
 
-    :param message: which timeout expired, and after how long.
+    :param args: which timeout expired, and after how long.
+    :param retryable: whether a new attempt may succeed.
     """
 
 
@@ -102,6 +125,16 @@ class SerializerException(SDKError):
 
 class ValidationException(SDKError):
     """An argument is invalid; raised locally before anything is sent."""
+
+
+class NoRegionError(ValidationException, TypeError):
+    """No AWS region was given to the client, and none is configured.
+
+    A :class:`ValidationException` like every argument error, and also a
+    :class:`TypeError`: in 0.6.4 ``region`` was a required argument, so
+    leaving it out raised ``TypeError``, and code that catches that keeps
+    working.
+    """
 
 
 class StreamClosedError(SDKError):
@@ -115,7 +148,8 @@ class StreamClosedError(SDKError):
 class ServiceException(SDKError):
     """An error reported by the service, before or inside the stream.
 
-    :param message: the service's message (``Message`` in its JSON).
+    :param args: the service's message (``Message`` in its JSON); like
+        0.6.4's, the class takes any positional arguments.
     :param status_code: the HTTP status; for an exception received inside an
         event stream, the status the model assigns to that exception.
     :param error_code: the service's error type name, e.g.
@@ -132,13 +166,12 @@ class ServiceException(SDKError):
 
     def __init__(
         self,
-        message: str = "",
-        *,
+        *args: Any,
         status_code: Optional[int] = None,
         error_code: Optional[str] = None,
         request_id: Optional[str] = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(*args)
         #: The HTTP status code.
         self.status_code: int = (
             self.default_status_code if status_code is None else status_code
@@ -157,21 +190,44 @@ class ServiceException(SDKError):
         return text
 
 
-class BadRequestException(ServiceException):
+class _ModeledServiceException(ServiceException):
+    """A service exception of the model: 0.6.4's ``(message)`` constructor.
+
+    :param message: the service's message.
+    :param status_code: the HTTP status; the model's status for the class
+        when omitted.
+    :param error_code: the error type name as the service sent it.
+    :param request_id: the request id, when known.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: Optional[int] = None,
+        error_code: Optional[str] = None,
+        request_id: Optional[str] = None,
+    ) -> None:
+        super().__init__(
+            message, status_code=status_code, error_code=error_code, request_id=request_id
+        )
+
+
+class BadRequestException(_ModeledServiceException):
     """Invalid arguments or stream content, or no audio for 15 seconds."""
 
     error_code_name = "BadRequestException"
     default_status_code = 400
 
 
-class ConflictException(ServiceException):
+class ConflictException(_ModeledServiceException):
     """A new stream started with the same session id; this one was ended."""
 
     error_code_name = "ConflictException"
     default_status_code = 409
 
 
-class InternalFailureException(ServiceException):
+class InternalFailureException(_ModeledServiceException):
     """Processing failed inside the service; retry."""
 
     error_code_name = "InternalFailureException"
@@ -179,15 +235,20 @@ class InternalFailureException(ServiceException):
     default_retryable = True
 
 
-class LimitExceededException(ServiceException):
+class LimitExceededException(_ModeledServiceException):
     """A limit was exceeded (concurrent streams, duration); retry with backoff."""
 
     error_code_name = "LimitExceededException"
     default_status_code = 429
     default_retryable = True
 
+    @property
+    def error(self) -> int:
+        """The HTTP status (429), under the name 0.6.4 gave it; use :attr:`status_code`."""
+        return self.status_code
 
-class ServiceUnavailableException(ServiceException):
+
+class ServiceUnavailableException(_ModeledServiceException):
     """The service is temporarily unavailable; retry."""
 
     error_code_name = "ServiceUnavailableException"
@@ -195,14 +256,14 @@ class ServiceUnavailableException(ServiceException):
     default_retryable = True
 
 
-class ResourceNotFoundException(ServiceException):
+class ResourceNotFoundException(_ModeledServiceException):
     """The referenced resource (a HealthScribe stream) does not exist."""
 
     error_code_name = "ResourceNotFoundException"
     default_status_code = 404
 
 
-class SerializationException(ServiceException):
+class SerializationException(_ModeledServiceException):
     """The service could not parse what it was sent."""
 
     error_code_name = "SerializationException"
@@ -213,7 +274,7 @@ class UnknownServiceException(ServiceException):
     """A service error whose type is not in the model.
 
     The positional order ``(status_code, error_code, message)`` is that of
-    amazon-transcribe 0.6.4.
+    amazon-transcribe 0.6.4, and so are ``exc.args``.
 
     :param status_code: the HTTP status.
     :param error_code: the error type name the service sent.
@@ -225,7 +286,7 @@ class UnknownServiceException(ServiceException):
         self,
         status_code: int,
         error_code: str,
-        message: str = "",
+        message: str,
         *,
         request_id: Optional[str] = None,
     ) -> None:
@@ -235,7 +296,9 @@ class UnknownServiceException(ServiceException):
             error_code=error_code,
             request_id=request_id,
         )
-        self.retryable = status_code >= 500
+        # The constructor's own arguments, so that copy and pickle rebuild it.
+        self.args = (status_code, error_code, message)
+        self.retryable = isinstance(status_code, int) and status_code >= 500
 
 
 def _registry(*classes: Type[ServiceException]) -> Mapping[str, Type[ServiceException]]:

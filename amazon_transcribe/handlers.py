@@ -24,6 +24,8 @@ from .call_analytics import CategoryEvent, UtteranceEvent
 from .medical import MedicalTranscriptEvent
 from .medical_scribe import MedicalScribeTranscriptEvent
 from .shapes import TranscriptEvent, UnknownEvent
+# 0.6.4's handlers module imported the stream class too; code imports it from here.
+from .streams import TranscriptResultStream as TranscriptResultStream
 
 __all__ = [
     "TranscriptResultStreamHandler",

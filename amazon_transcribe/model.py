@@ -4,7 +4,10 @@ A thin re-export: the data shapes live in :mod:`amazon_transcribe.shapes`
 (standard), :mod:`amazon_transcribe.medical`,
 :mod:`amazon_transcribe.call_analytics` and
 :mod:`amazon_transcribe.medical_scribe`; the stream objects in
-:mod:`amazon_transcribe.streams`.
+:mod:`amazon_transcribe.streams`. 0.6.4's model also imported ``BaseEvent``,
+``BaseStream`` and ``EventStream`` from its event-stream module; they come
+from the compatibility layer (:mod:`amazon_transcribe._legacy.eventstream`),
+which makes this module part of it: nothing in the SDK imports ``model``.
 """
 
 from __future__ import annotations
@@ -16,6 +19,12 @@ from .call_analytics import *  # noqa: F401,F403  (re-exported, listed in __all_
 from .medical import *  # noqa: F401,F403
 from .medical_scribe import *  # noqa: F401,F403
 
+# 0.6.4's model imported these; code imports them from here.
+from ._legacy.eventstream import (
+    BaseEvent as BaseEvent,
+    BaseStream as BaseStream,
+    EventStream as EventStream,
+)
 from .shapes import (
     Alternative,
     AudioEvent,

@@ -167,7 +167,8 @@ class OperationSpec(Generic[_Started]):
     :param events: the output union's event types and their decoders.
     :param exceptions: the operation's modeled exceptions by name.
     :param output_stream: the output stream class.
-    :param started_stream: the class of a started call.
+    :param started_stream: makes the started call from its session and its
+        response (a started-stream class's ``_from_session``).
     :param required: options that must be set.
     :param language_unless: ``language_code`` is required unless one of
         these options is set (empty: ``language_code`` is not checked here).
@@ -182,7 +183,7 @@ class OperationSpec(Generic[_Started]):
     events: Mapping[str, _EventDecoder]
     exceptions: Mapping[str, Type[ServiceException]]
     output_stream: Type[OutputStream[Any]]
-    started_stream: Callable[[Any, EventStreamSession, Any], _Started]
+    started_stream: Callable[[EventStreamSession, Any], _Started]
     required: Tuple[str, ...] = ()
     language_unless: Tuple[str, ...] = ()
 
@@ -265,7 +266,7 @@ class OperationSpec(Generic[_Started]):
         """
         output = self.output_stream(session)
         response = self.response_type(**{self.stream_field: output}, **self.response_fields(headers))
-        return self.started_stream(response, session, output)
+        return self.started_stream(session, response)
 
 
 def _h(attribute: str, suffix: str, kind: Any = str) -> Header:
@@ -335,7 +336,7 @@ START_STREAM_TRANSCRIPTION: OperationSpec[StartStreamTranscriptionEventStream] =
     events={"TranscriptEvent": _transcript_event},
     exceptions=SERVICE_EXCEPTIONS,
     output_stream=TranscriptResultStream,
-    started_stream=StartStreamTranscriptionEventStream,
+    started_stream=StartStreamTranscriptionEventStream._from_session,
     language_unless=("identify_language", "identify_multiple_languages"),
 )
 
@@ -368,7 +369,7 @@ START_MEDICAL_STREAM_TRANSCRIPTION: OperationSpec[
     events=_MEDICAL_TRANSCRIPT_EVENTS,
     exceptions=STREAMING_EXCEPTIONS,
     output_stream=MedicalTranscriptResultStream,
-    started_stream=StartMedicalStreamTranscriptionEventStream,
+    started_stream=StartMedicalStreamTranscriptionEventStream._from_session,
     required=("language_code", "specialty", "type"),
 )
 
@@ -404,7 +405,7 @@ START_CALL_ANALYTICS_STREAM_TRANSCRIPTION: OperationSpec[
     events=_CALL_ANALYTICS_EVENTS,
     exceptions=STREAMING_EXCEPTIONS,
     output_stream=CallAnalyticsTranscriptResultStream,
-    started_stream=StartCallAnalyticsStreamTranscriptionEventStream,
+    started_stream=StartCallAnalyticsStreamTranscriptionEventStream._from_session,
     language_unless=("identify_language",),
 )
 
@@ -424,7 +425,7 @@ START_MEDICAL_SCRIBE_STREAM: OperationSpec[StartMedicalScribeStreamEventStream] 
     events=_MEDICAL_SCRIBE_EVENTS,
     exceptions=STREAMING_EXCEPTIONS,
     output_stream=MedicalScribeResultStream,
-    started_stream=StartMedicalScribeStreamEventStream,
+    started_stream=StartMedicalScribeStreamEventStream._from_session,
     required=("language_code",),
 )
 

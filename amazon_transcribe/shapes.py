@@ -229,25 +229,33 @@ class TranscriptFormat(_StrEnum):
 class AudioEvent:
     """A chunk of audio to send.
 
-    :param audio_chunk: the audio bytes, encoded as the stream declared.
+    The attributes of 0.6.4's ``AudioEvent`` (an event-stream ``BaseEvent``)
+    are kept: :attr:`payload`, :attr:`event` and :attr:`event_payload`.
+
+    :param audio_chunk: the audio bytes, encoded as the stream declared;
+        ``None`` is an empty chunk.
     """
 
     def __init__(self, audio_chunk: Optional[bytes] = None) -> None:
-        self._audio_chunk = audio_chunk
+        #: The audio bytes (``b""`` for a ``None`` chunk).
+        self.payload: bytes = b"" if audio_chunk is None else audio_chunk
+        #: Whether the event has a payload member: ``None`` (unstated), as in 0.6.4.
+        self.event_payload: Optional[bool] = None
+        #: Always ``True``: this is an event of the input stream.
+        self.event: bool = True
 
     @property
-    def audio_chunk(self) -> Optional[bytes]:
-        """The audio bytes."""
-        return self._audio_chunk
+    def audio_chunk(self) -> bytes:
+        """The audio bytes (``b""`` for a ``None`` chunk), as in 0.6.4."""
+        return self.payload
 
     def __repr__(self) -> str:
-        size = 0 if self._audio_chunk is None else len(self._audio_chunk)
-        return f"AudioEvent(<{size} bytes>)"
+        return f"AudioEvent(<{len(self.payload)} bytes>)"
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, AudioEvent):
             return NotImplemented
-        return (self._audio_chunk or b"") == (other._audio_chunk or b"")
+        return bytes(self.payload) == bytes(other.payload)
 
     __hash__ = None  # type: ignore[assignment]
 

@@ -8,19 +8,33 @@ transport only while the event queue has room, so a consumer that stops
 reading makes the service wait (HTTP/2 flow control) instead of growing
 memory. A service exception, a decoding error or a lost connection is stored
 once and raised to every waiter: the reader, the sender and ``end_stream``.
+
+The stream classes also take 0.6.4's constructor arguments: an input
+stream built from an event serializer, an event-stream serializer, a signer
+and a request body, an output stream from a response body and a parser, a
+started stream from its input stream and response. They then compose those
+parts as 0.6.4 did, on our codec; the streams the client returns always run
+on an :class:`EventStreamSession`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from typing import (
     Any,
+    AsyncIterable,
     AsyncIterator,
     Callable,
+    ClassVar,
+    Deque,
+    Dict,
     Generic,
     Mapping,
     Optional,
+    Protocol,
+    Tuple,
     Type,
     TypeVar,
     Union,
@@ -33,10 +47,19 @@ from .call_analytics import (
     StartCallAnalyticsStreamTranscriptionResponse,
     UtteranceEvent,
 )
+from ._eventstream import (
+    DecodeError,
+    EventStreamDecoder,
+    HeaderValueType,
+    Message,
+    decode_headers,
+    encode_message,
+)
 from .exceptions import (
     HTTPException,
     SDKError,
     SerializerException,
+    StreamClosedError,
     TimeoutException,
     ValidationException,
 )
@@ -50,6 +73,7 @@ from .medical_scribe import (
     StartMedicalScribeStreamResponse,
 )
 from ._serialize import (
+    _AUDIO_EVENT_HEADERS,
     _audio_event_message,
     _configuration_event_message,
     _json_event_message,
@@ -78,6 +102,9 @@ __all__ = [
 logger = logging.getLogger("amazon_transcribe.streams")
 
 _Event = TypeVar("_Event")
+
+# The headers of an audio event's message, as a mapping for 0.6.4's serializers.
+_AUDIO_EVENT_HEADER_VALUES: Mapping[str, HeaderValueType] = decode_headers(_AUDIO_EVENT_HEADERS)
 
 
 class EventStreamSession:
@@ -291,23 +318,334 @@ class EventStreamSession:
         return self._protocol.input_state is InputState.ENDED
 
 
+# -- 0.6.4's way of composing a stream ------------------------------------------
+#
+# 0.6.4 let callers build its streams from parts: an event serializer, an
+# event-stream serializer, a signer, a byte sink or source. The protocols
+# below are those parts' shapes (duck-typed, as 0.6.4's were); the private
+# classes after them are what the parts default to, built on our codec.
+
+
+class _EventSerializer(Protocol):
+    """Turns an input event into the headers and payload of its message."""
+
+    def serialize(self, event: Any) -> Tuple[Any, bytes]: ...
+
+
+class _EnvelopeSerializer(Protocol):
+    """Encodes headers and a payload into one event-stream message."""
+
+    def serialize(self, headers: Any, payload: bytes) -> bytes: ...
+
+
+class _ChunkSigner(Protocol):
+    """Signs one encoded event, chained to the signature before it."""
+
+    def sign(self, payload: bytes, prior_signature: Any, credentials: Any) -> Mapping[str, Any]: ...
+
+
+class _CredentialSource(Protocol):
+    """Resolves the credentials an event is signed with."""
+
+    async def get_credentials(self) -> Any: ...
+
+
+class _ByteSink(Protocol):
+    """Where signed envelopes are written: a request body."""
+
+    def write(self, data: bytes) -> Any: ...
+
+    def end_stream(self) -> Any: ...
+
+
+class _ChunkSource(Protocol):
+    """A response body read in chunks."""
+
+    def chunks(self) -> AsyncIterable[bytes]: ...
+
+
+class _MessageParser(Protocol):
+    """Turns one decoded message into an event (or raises the exception it carries)."""
+
+    def parse(self, message: Any) -> Any: ...
+
+
+class _InputChannel(Protocol):
+    """Where an input stream sends encoded events: a session, or 0.6.4's composition."""
+
+    async def send_message(self, message: bytes) -> None: ...
+
+    async def end_input(self) -> None: ...
+
+
+class _AudioEventSerializer:
+    """The event serializer an input stream uses when given none: audio events only."""
+
+    def serialize(self, event: Any) -> Tuple[Dict[str, HeaderValueType], bytes]:
+        """The headers and payload of an audio event's message.
+
+        :param event: the event.
+        :returns: the message's headers and payload.
+        :raises SerializerException: ``event`` is not an :class:`AudioEvent`
+            (what 0.6.4's audio event serializer raised).
+        """
+        if not isinstance(event, AudioEvent):
+            raise SerializerException(f"cannot serialize a {type(event).__name__} as an audio event")
+        return dict(_AUDIO_EVENT_HEADER_VALUES), event.payload
+
+
+class _CodecEnvelopes:
+    """The event-stream serializer an input stream uses when given none: our codec."""
+
+    def serialize(self, headers: Mapping[str, HeaderValueType], payload: bytes) -> bytes:
+        """Encode one message.
+
+        :param headers: the message's headers.
+        :param payload: the payload.
+        :returns: the encoded message.
+        :raises EncodeError: a header or the payload cannot be encoded.
+        """
+        return encode_message(dict(headers), payload)
+
+
+class _MemorySink:
+    """The request body an input stream writes to when given none: bytes kept in memory."""
+
+    def __init__(self) -> None:
+        self._chunks: Deque[bytes] = deque()
+        self._ended = False
+
+    def write(self, data: bytes) -> int:
+        """Keep ``data``.
+
+        :param data: the bytes.
+        :returns: how many bytes were kept.
+        :raises StreamClosedError: the body has ended.
+        """
+        if self._ended:
+            raise StreamClosedError("the request body has ended; nothing more can be written")
+        self._chunks.append(bytes(data))
+        return len(data)
+
+    def end_stream(self) -> None:
+        """End the body."""
+        self._ended = True
+
+    @property
+    def ended(self) -> bool:
+        """Whether :meth:`end_stream` was called."""
+        return self._ended
+
+    def read(self) -> bytes:
+        """Take everything written and not yet read.
+
+        :returns: the bytes (``b""`` when there are none).
+        """
+        data = b"".join(self._chunks)
+        self._chunks.clear()
+        return data
+
+
+class _ComposedInput:
+    """0.6.4's input path, made of the caller's parts: sign each event, write its envelope.
+
+    Each encoded event is signed by ``signer`` with the credentials of
+    ``credentials``, chained to the previous ``:chunk-signature``, wrapped
+    in an envelope by ``envelopes`` and written to ``sink``; the end is the
+    signed empty envelope followed by ``sink.end_stream()``. Nothing is
+    awaited between signing and writing, so the order of the signature chain
+    is the order of the writes.
+
+    :param sink: the request body.
+    :param envelopes: encodes the signed envelopes.
+    :param signer: signs each event.
+    :param initial_signature: the request's signature, which the first
+        event's signature is chained to.
+    :param credentials: resolves the signing credentials, once per event.
+    """
+
+    def __init__(
+        self,
+        sink: _ByteSink,
+        envelopes: _EnvelopeSerializer,
+        signer: Optional[_ChunkSigner],
+        initial_signature: Any,
+        credentials: Optional[_CredentialSource],
+    ) -> None:
+        self._sink = sink
+        self._envelopes = envelopes
+        self._signer = signer
+        self._prior_signature = initial_signature
+        self._credentials = credentials
+        self._ended = False
+
+    async def send_message(self, message: bytes) -> None:
+        """Sign one encoded event and write its envelope.
+
+        :param message: the encoded event.
+        :raises StreamClosedError: the input has ended.
+        :raises ValidationException: there is no signer or credential resolver.
+        """
+        if self._ended:
+            raise StreamClosedError("end_stream() was called; no more events can be sent")
+        await self._write_signed(message)
+
+    async def end_input(self) -> None:
+        """Write the signed empty envelope and end the sink (once; again does nothing)."""
+        if self._ended:
+            return
+        await self._write_signed(b"")
+        self._ended = True
+        self._sink.end_stream()
+
+    async def _write_signed(self, message: bytes) -> None:
+        signer, source = self._signer, self._credentials
+        if signer is None or source is None:
+            raise ValidationException(
+                "this input stream cannot sign events: it was made without an "
+                "event_signer or a credential_resolver"
+            )
+        credentials = await source.get_credentials()
+        headers = signer.sign(message, self._prior_signature, credentials)
+        self._prior_signature = headers.get(":chunk-signature")
+        self._sink.write(self._envelopes.serialize(headers, message))
+
+
+class _ChunkedMessages:
+    """0.6.4's output path: decode a body's chunks into messages, parse each one.
+
+    A decoding error stays: every later call raises it again, since the
+    framing of what follows cannot be trusted. An error the parser raises
+    (a service exception the stream carried) ends only that call.
+
+    :param raw_stream: the response body (``chunks()``).
+    :param parser: turns each message into an event.
+    """
+
+    def __init__(self, raw_stream: _ChunkSource, parser: _MessageParser) -> None:
+        self._raw_stream = raw_stream
+        self._parser = parser
+        self._chunks: Optional[AsyncIterator[bytes]] = None
+        self._decoder = EventStreamDecoder()
+        self._messages: Deque[Message] = deque()
+        self._done = False
+        self._error: Optional[DecodeError] = None
+
+    async def next_event(self) -> Any:
+        """Parse the next message, reading chunks until one is complete.
+
+        :returns: what the parser made of the message.
+        :raises StopAsyncIteration: the body ended after a whole message.
+        :raises DecodeError: the body is not a valid event stream, or it
+            ended inside a message (:class:`TruncatedStreamError`).
+        """
+        while not self._messages:
+            if self._error is not None:
+                raise self._error
+            if self._done:
+                raise StopAsyncIteration
+            if self._chunks is None:
+                # Only on the first read: 0.6.4 did not touch the body earlier.
+                self._chunks = self._raw_stream.chunks().__aiter__()
+            try:
+                try:
+                    chunk = await self._chunks.__anext__()
+                except StopAsyncIteration:
+                    self._decoder.close()
+                    self._done = True
+                    continue
+                self._messages.extend(self._decoder.feed(chunk))
+            except DecodeError as exc:
+                self._error = exc
+                raise
+        return self._parser.parse(self._messages.popleft())
+
+
+# -- input streams ----------------------------------------------------------------
+
+
 class AudioStream:
     """The input side of a transcription stream: audio events in.
 
-    Made by the client; you only call its methods.
+    The client makes it on the call's :class:`EventStreamSession`, which
+    encodes, signs and sends each event; you only call its methods.
 
-    :param session: the stream session.
+    It can also be built from parts, as 0.6.4's stream base class was
+    (``AudioStream(input_stream, event_serializer, eventstream_serializer,
+    event_signer, initial_signature, credential_resolver)``). Then each event
+    goes through ``event_serializer.serialize(event)`` (headers and payload),
+    ``eventstream_serializer.serialize(headers, payload)`` (its message),
+    ``event_signer.sign(message, prior_signature, credentials)`` (the signed
+    headers, whose ``:chunk-signature`` the next event is chained to), and
+    the signed envelope ``eventstream_serializer.serialize(signed_headers,
+    message)`` is written with ``input_stream.write(...)``;
+    :meth:`end_stream` writes the signed empty envelope and calls
+    ``input_stream.end_stream()``. Parts left out are, respectively, a body
+    kept in memory, a serializer of audio events, and our event-stream
+    codec; without a signer and a credential resolver nothing can be sent.
+    Such a stream has none of the session's flow control: for new code, use
+    the streams the client returns.
+
+    :param input_stream: the call's :class:`EventStreamSession`; or the
+        request body to write envelopes to (``write(bytes)``,
+        ``end_stream()``).
+    :param event_serializer: turns an event into headers and payload.
+    :param eventstream_serializer: turns headers and payload into a message.
+    :param event_signer: signs each message, chained to the previous one.
+    :param initial_signature: the request's signature, which the first
+        event's signature is chained to.
+    :param credential_resolver: gives the signing credentials
+        (``await get_credentials()``), asked once per event.
+    :raises ValidationException: parts were given along with a session (the
+        session encodes and signs by itself).
     """
 
-    def __init__(self, session: EventStreamSession) -> None:
-        self._session = session
+    def __init__(
+        self,
+        input_stream: Union[EventStreamSession, _ByteSink, None] = None,
+        event_serializer: Optional[_EventSerializer] = None,
+        eventstream_serializer: Optional[_EnvelopeSerializer] = None,
+        event_signer: Optional[_ChunkSigner] = None,
+        initial_signature: Any = None,
+        credential_resolver: Optional[_CredentialSource] = None,
+    ) -> None:
+        parts = (
+            event_serializer,
+            eventstream_serializer,
+            event_signer,
+            initial_signature,
+            credential_resolver,
+        )
+        self._session: Optional[EventStreamSession] = None
+        self._channel: _InputChannel
+        if isinstance(input_stream, EventStreamSession):
+            if any(part is not None for part in parts):
+                raise ValidationException(
+                    "an input stream on an EventStreamSession takes no other argument: "
+                    "the session encodes and signs the events itself"
+                )
+            self._session = self._channel = input_stream
+            return
+        self._event_serializer: _EventSerializer = event_serializer or _AudioEventSerializer()
+        self._eventstream_serializer: _EnvelopeSerializer = (
+            eventstream_serializer or _CodecEnvelopes()
+        )
+        # 0.6.4's attribute name: code that peeked at the body keeps finding it.
+        self._input_stream: _ByteSink = input_stream if input_stream is not None else _MemorySink()
+        self._channel = _ComposedInput(
+            self._input_stream,
+            self._eventstream_serializer,
+            event_signer,
+            initial_signature,
+            credential_resolver,
+        )
 
     async def send_audio_event(self, audio_chunk: Optional[bytes]) -> None:
         """Send a chunk of audio.
 
-        Waits while the service has not yet taken the bytes already sent
-        (bounded window), so a fast producer is slowed down instead of
-        queueing without limit.
+        On a session, waits while the service has not yet taken the bytes
+        already sent (bounded window), so a fast producer is slowed down
+        instead of queueing without limit.
 
         :param audio_chunk: audio bytes in the stream's encoding (50–200 ms
             of audio per chunk is what the service recommends).
@@ -322,21 +660,32 @@ class AudioStream:
             raise ValidationException(
                 f"audio_chunk must be bytes, not {type(audio_chunk).__name__}"
             )
+        if self._session is None:
+            await self.send_event(AudioEvent(audio_chunk))
+            return
         await self._session.send_message(_audio_event_message(audio_chunk or b""))
 
     async def send_event(self, event: AudioEvent) -> None:
         """Send an :class:`~amazon_transcribe.model.AudioEvent`.
 
+        A stream built from parts hands any event to its event serializer,
+        as 0.6.4 did.
+
         :param event: the event.
-        :raises ValidationException: ``event`` is not an ``AudioEvent``.
+        :raises ValidationException: on a session, ``event`` is not an ``AudioEvent``.
+        :raises SerializerException: the event serializer refused the event.
         :raises StreamClosedError: :meth:`end_stream` was already called.
         """
-        if not isinstance(event, AudioEvent):
-            raise ValidationException(f"expected an AudioEvent, got {type(event).__name__}")
-        await self.send_audio_event(event.audio_chunk)
+        if self._session is not None:
+            if not isinstance(event, AudioEvent):
+                raise ValidationException(f"expected an AudioEvent, got {type(event).__name__}")
+            await self.send_audio_event(event.audio_chunk)
+            return
+        headers, payload = self._event_serializer.serialize(event)
+        await self._channel.send_message(self._eventstream_serializer.serialize(headers, payload))
 
     async def end_stream(self) -> None:
-        """End the audio: send the signed end frame and end the HTTP/2 request.
+        """End the audio: send the signed end frame and end the request body.
 
         Returns when it has been written. The service then sends its last
         results and ends the output stream. Calling it twice is harmless.
@@ -345,20 +694,47 @@ class AudioStream:
             with an error.
         :raises HTTPException: the connection failed.
         """
-        await self._session.end_input()
+        await self._channel.end_input()
 
     async def _send_json_event(self, event_type: str, payload: Mapping[str, Any]) -> None:
-        await self._session.send_message(_json_event_message(event_type, payload))
+        await self._channel.send_message(_json_event_message(event_type, payload))
 
 
 class OutputStream(Generic[_Event]):
     """An async iterable of the events of an output stream.
 
-    :param session: the stream session.
+    The client makes it on the call's :class:`EventStreamSession`. It can
+    also be built as 0.6.4's ``EventStream(raw_stream, parser)`` was: it then
+    reads ``raw_stream.chunks()`` (an async iterable of bytes), decodes the
+    messages with our codec, and yields ``parser.parse(message)`` for each
+    (``message.headers``, ``message.payload``).
+
+    :param raw_stream: the call's session; or a response body with
+        ``chunks()``.
+    :param parser: turns each message into an event; only (and always)
+        with a response body.
+    :raises ValidationException: a parser with a session, or a response body
+        without a parser.
     """
 
-    def __init__(self, session: EventStreamSession) -> None:
-        self._session = session
+    def __init__(
+        self,
+        raw_stream: Union[EventStreamSession, _ChunkSource],
+        parser: Optional[_MessageParser] = None,
+    ) -> None:
+        self._session: Optional[EventStreamSession] = None
+        self._messages: Optional[_ChunkedMessages] = None
+        if isinstance(raw_stream, EventStreamSession):
+            if parser is not None:
+                raise ValidationException(
+                    "an output stream on an EventStreamSession takes no parser: "
+                    "the session decodes the events itself"
+                )
+            self._session = raw_stream
+        elif parser is None:
+            raise ValidationException("an output stream read from chunks() needs a parser")
+        else:
+            self._messages = _ChunkedMessages(raw_stream, parser)
 
     def __aiter__(self) -> AsyncIterator[_Event]:
         # An iterator object, not an async generator: cancelling a waiting
@@ -366,7 +742,12 @@ class OutputStream(Generic[_Event]):
         return self
 
     async def __anext__(self) -> _Event:
-        event: _Event = await self._session.next_event()
+        event: _Event
+        if self._session is not None:
+            event = await self._session.next_event()
+        else:
+            assert self._messages is not None
+            event = await self._messages.next_event()
         return event
 
 
@@ -402,7 +783,7 @@ class CallAnalyticsAudioStream(AudioStream):
         :raises StreamClosedError: :meth:`end_stream` was already called.
         :raises ServiceException: the service has ended the stream with an error.
         """
-        await self._session.send_message(
+        await self._channel.send_message(
             _configuration_event_message(_event_of(ConfigurationEvent, event, members))
         )
 
@@ -516,27 +897,38 @@ _Self = TypeVar("_Self", bound="_StartedStream[Any, Any, Any]")
 class _StartedStream(Generic[_Response, _Input, _Output]):
     """What every started duplex call offers: response, input, output, closing.
 
-    Use one as an async context manager (or call :meth:`aclose`) to be sure
-    the connection is released however your code exits.
+    Built as 0.6.4 built its started stream, from the input stream and the
+    response; the output stream is the one the response carries. Use one
+    the client returned as an async context manager (or call
+    :meth:`aclose`) to be sure the connection is released however your code
+    exits.
 
-    :param response: the response (effective settings, ids).
-    :param session: the stream session.
-    :param output_stream: the output stream (the one the response carries);
-        a new one on ``session`` when omitted.
+    :param input_stream: where input events go.
+    :param response: the response (effective settings, ids, the output stream).
     """
 
     #: The class of the input side.
-    input_class: Type[AudioStream] = AudioStream
-    #: The class of the output side.
-    output_class: Type[OutputStream[Any]] = OutputStream
+    input_class: ClassVar[Type[AudioStream]] = AudioStream
+    #: The response attribute that holds the output stream.
+    output_field: ClassVar[str] = "transcript_result_stream"
 
-    def __init__(
-        self, response: _Response, session: EventStreamSession, output_stream: Optional[_Output] = None
-    ) -> None:
+    def __init__(self, input_stream: _Input, response: _Response) -> None:
+        self._input = input_stream
         self._response = response
-        self._session = session
-        self._input = self.input_class(session)
-        self._output = output_stream if output_stream is not None else self.output_class(session)
+        # The session to close, when the input runs on one (a stream the client made).
+        self._session: Optional[EventStreamSession] = (
+            input_stream._session if isinstance(input_stream, AudioStream) else None
+        )
+
+    @classmethod
+    def _from_session(cls: Type[_Self], session: EventStreamSession, response: Any) -> _Self:
+        """The started stream of a call the client opened.
+
+        :param session: the call's session.
+        :param response: the response, carrying the output stream.
+        :returns: the started stream, with a new input stream on ``session``.
+        """
+        return cls(cls.input_class(session), response)
 
     @property
     def response(self) -> _Response:
@@ -546,16 +938,21 @@ class _StartedStream(Generic[_Response, _Input, _Output]):
     @property
     def input_stream(self) -> _Input:
         """Where input events go."""
-        return cast(_Input, self._input)
+        return self._input
 
     @property
     def output_stream(self) -> _Output:
-        """Where output events come from."""
-        return cast(_Output, self._output)
+        """Where output events come from: the stream the response carries."""
+        return cast(_Output, getattr(self._response, self.output_field))
 
     async def aclose(self) -> None:
-        """Close the stream and its connection now (no end frame is sent)."""
-        await self._session.aclose()
+        """Close the stream and its connection now (no end frame is sent).
+
+        A stream built from your own parts has no connection of its own
+        here: closing it does nothing.
+        """
+        if self._session is not None:
+            await self._session.aclose()
 
     async def __aenter__(self: _Self) -> _Self:
         return self
@@ -567,9 +964,17 @@ class _StartedStream(Generic[_Response, _Input, _Output]):
 class StartStreamTranscriptionEventStream(
     _StartedStream[StartStreamTranscriptionResponse, AudioStream, TranscriptResultStream]
 ):
-    """A started transcription: the response, audio in, transcript events out."""
+    """A started transcription: the response, audio in, transcript events out.
 
-    output_class = TranscriptResultStream
+    :param audio_stream: where audio goes.
+    :param response: the response; its ``transcript_result_stream`` is
+        :attr:`output_stream`.
+    """
+
+    def __init__(
+        self, audio_stream: AudioStream, response: StartStreamTranscriptionResponse
+    ) -> None:
+        super().__init__(audio_stream, response)
 
 
 class StartMedicalStreamTranscriptionEventStream(
@@ -577,9 +982,12 @@ class StartMedicalStreamTranscriptionEventStream(
         StartMedicalStreamTranscriptionResponse, AudioStream, MedicalTranscriptResultStream
     ]
 ):
-    """A started medical transcription: the response, audio in, medical transcript events out."""
+    """A started medical transcription: the response, audio in, medical transcript events out.
 
-    output_class = MedicalTranscriptResultStream
+    :param input_stream: where audio goes.
+    :param response: the response; its ``transcript_result_stream`` is
+        :attr:`output_stream`.
+    """
 
 
 class StartCallAnalyticsStreamTranscriptionEventStream(
@@ -590,10 +998,15 @@ class StartCallAnalyticsStreamTranscriptionEventStream(
     ]
 ):
     """A started call analytics transcription: the response, configuration and
-    audio in, utterance and category events out."""
+    audio in, utterance and category events out.
+
+    :param input_stream: where the configuration and audio go.
+    :param response: the response; its
+        ``call_analytics_transcript_result_stream`` is :attr:`output_stream`.
+    """
 
     input_class = CallAnalyticsAudioStream
-    output_class = CallAnalyticsTranscriptResultStream
+    output_field = "call_analytics_transcript_result_stream"
 
 
 class StartMedicalScribeStreamEventStream(
@@ -602,7 +1015,11 @@ class StartMedicalScribeStreamEventStream(
     ]
 ):
     """A started HealthScribe stream: the response, configuration, audio and
-    session control in, HealthScribe transcript events out."""
+    session control in, HealthScribe transcript events out.
+
+    :param input_stream: where the configuration, audio and session control go.
+    :param response: the response; its ``result_stream`` is :attr:`output_stream`.
+    """
 
     input_class = MedicalScribeInputStream
-    output_class = MedicalScribeResultStream
+    output_field = "result_stream"

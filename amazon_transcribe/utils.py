@@ -1,13 +1,37 @@
-"""Helpers kept from amazon-transcribe 0.6.4."""
+"""Helpers kept from amazon-transcribe 0.6.4.
+
+Besides its helpers, 0.6.4's module held names it imported from the
+package (``version``, ``ValidationException``,
+``StartStreamTranscriptionEventStream``); code may import them from here,
+so they are re-exported.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from typing import AsyncIterable, Union
 
-from .streams import StartStreamTranscriptionEventStream
+from . import __version__ as version
+from .exceptions import ValidationException as ValidationException
+from .streams import StartStreamTranscriptionEventStream as StartStreamTranscriptionEventStream
 
-__all__ = ["apply_realtime_delay"]
+__all__ = [
+    "apply_realtime_delay",
+    "ensure_boolean",
+]
+
+
+def ensure_boolean(val: Union[bool, str]) -> bool:
+    """Read a boolean that may have come as text (a header value, say).
+
+    :param val: a :class:`bool`, returned as it is, or a string, which is
+        true when it is ``"true"`` in any letter case (anything else is false).
+    :returns: the boolean.
+    :raises AttributeError: ``val`` is neither a bool nor a string (as in 0.6.4).
+    """
+    if isinstance(val, bool):
+        return val
+    return val.lower() == "true"
 
 
 async def apply_realtime_delay(

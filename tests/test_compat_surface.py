@@ -207,11 +207,12 @@ def test_version_and_crt_event_loop() -> None:
 
 
 def test_sans_io_core_imports_neither_asyncio_nor_awscrt_http() -> None:
-    # The codec, the event chain, the shapes and their (de)serializers.
+    # The codec, the event chain, the shapes and their (de)serializers (the
+    # core's private modules; the 0.6.4 paths add the compatibility layer).
     code = """
 import sys
-import amazon_transcribe.eventstream, amazon_transcribe.signer, amazon_transcribe.serialize
-import amazon_transcribe.deserialize, amazon_transcribe.shapes, amazon_transcribe.medical
+import amazon_transcribe._eventstream, amazon_transcribe._signer, amazon_transcribe._serialize
+import amazon_transcribe._deserialize, amazon_transcribe.shapes, amazon_transcribe.medical
 import amazon_transcribe.call_analytics, amazon_transcribe.medical_scribe
 bad = sorted(m for m in sys.modules if m == 'asyncio' or m.startswith('awscrt'))
 print(','.join(bad))

@@ -38,7 +38,7 @@ SANS_IO_FORBIDDEN_INTERNAL = {
 # The 0.6.4 import paths that assemble our core's names with the legacy
 # layer's; they, and the layer itself, are imported by users only.
 COMPAT_PATHS = {
-    "eventstream", "signer", "serialize", "deserialize", "httpsession", "request",
+    "eventstream", "signer", "serialize", "deserialize", "httpsession", "model", "request",
     "response", "structures", "utils",
 }
 SANS_IO_FORBIDDEN_EXTERNAL = {"asyncio", "awscrt"}
