@@ -56,6 +56,7 @@ from ._eventstream import (
     encode_message,
 )
 from .exceptions import (
+    CredentialsException,
     HTTPException,
     SDKError,
     SerializerException,
@@ -485,6 +486,7 @@ class _ComposedInput:
         :param message: the encoded event.
         :raises StreamClosedError: the input has ended.
         :raises ValidationException: there is no signer or credential resolver.
+        :raises CredentialsException: the resolver found no credentials.
         """
         if self._ended:
             raise StreamClosedError("end_stream() was called; no more events can be sent")
@@ -506,6 +508,8 @@ class _ComposedInput:
                 "event_signer or a credential_resolver"
             )
         credentials = await source.get_credentials()
+        if credentials is None:
+            raise CredentialsException("the credential resolver found no AWS credentials to sign with")
         headers = signer.sign(message, self._prior_signature, credentials)
         self._prior_signature = headers.get(":chunk-signature")
         self._sink.write(self._envelopes.serialize(headers, message))

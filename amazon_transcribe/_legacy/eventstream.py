@@ -79,7 +79,8 @@ from .._eventstream import (
     encode_message,
 )
 from .._signer import _EVENT_ALGORITHM, _credential_scope, _derive_signing_key
-from ..exceptions import CredentialsException
+from ..exceptions import CredentialsException, ValidationException
+from ..streams import _ComposedInput
 from .structures import BufferableByteStream
 
 if TYPE_CHECKING:
@@ -608,12 +609,6 @@ class _CredentialSource(Protocol):
     async def get_credentials(self) -> Optional[Credentials]: ...
 
 
-def _required(value: Optional[Any], name: str) -> Any:
-    if value is None:
-        raise ValueError(f"this BaseStream was built without an {name}")
-    return value
-
-
 class BaseStream:
     """0.6.4's input event stream: serialize, frame, sign, wrap, write.
 
@@ -660,48 +655,38 @@ class BaseStream:
             if eventstream_serializer is None
             else eventstream_serializer
         )
-        self._event_signer = event_signer
-        self._prior_signature: Any = initial_signature
-        self._credential_resolver = credential_resolver
+        # The signing and writing is the same composition our own
+        # streams.AudioStream uses when built from 0.6.4's parts.
+        self._composed = _ComposedInput(
+            self._input_stream, self._eventstream_serializer, event_signer,
+            initial_signature, credential_resolver,
+        )
 
     async def send_event(self, event: Any) -> None:
         """Sign and write one event.
 
         :param event: the event (a :class:`BaseEvent`, or whatever the event
             serializer takes).
-        :raises ValueError: the stream was built without an event serializer,
-            signer or credential resolver.
+        :raises ValidationException: the stream was built without an event
+            serializer, signer or credential resolver.
         :raises CredentialsException: the resolver found no credentials.
         :raises SerializationError: the event's message cannot be encoded.
         """
-        serializer: _EventSerializer = _required(self._event_serializer, "event_serializer")
-        headers, payload = serializer.serialize(event)
-        message = self._eventstream_serializer.serialize(headers, payload)
-        self._input_stream.write(await self._sign_event(message))
+        if self._event_serializer is None:
+            raise ValidationException(
+                "this stream was made without an event_serializer: it cannot send events"
+            )
+        headers, payload = self._event_serializer.serialize(event)
+        await self._composed.send_message(self._eventstream_serializer.serialize(headers, payload))
 
     async def end_stream(self) -> None:
         """Write the signed end frame (an envelope around no message) and end the input.
 
-        :raises ValueError: the stream was built without a signer or
+        :raises ValidationException: the stream was built without a signer or
             credential resolver.
         :raises CredentialsException: the resolver found no credentials.
         """
-        self._input_stream.write(await self._sign_event(b""))
-        self._input_stream.end_stream()
-
-    async def _sign_event(self, event_bytes: bytes) -> bytes:
-        resolver: _CredentialSource = _required(
-            self._credential_resolver, "credential_resolver"
-        )
-        signer: _EnvelopeSigner = _required(self._event_signer, "event_signer")
-        credentials = await resolver.get_credentials()
-        if credentials is None:
-            raise CredentialsException("no AWS credentials to sign the event with")
-        # Nothing below awaits, nor does the caller before its write: two
-        # concurrent senders cannot interleave the signature chain.
-        signed_headers = signer.sign(event_bytes, self._prior_signature, credentials)
-        self._prior_signature = signed_headers.get(":chunk-signature")
-        return self._eventstream_serializer.serialize(signed_headers, event_bytes)
+        await self._composed.end_input()
 
 
 # -- decoding ----------------------------------------------------------------

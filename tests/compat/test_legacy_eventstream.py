@@ -63,7 +63,7 @@ from amazon_transcribe.eventstream import (
     decode_message,
     encode_message,
 )
-from amazon_transcribe.exceptions import CredentialsException, SDKError
+from amazon_transcribe.exceptions import CredentialsException, SDKError, ValidationException
 from amazon_transcribe.structures import BufferableByteStream
 
 from ..strategies import messages as core_messages
@@ -813,9 +813,10 @@ async def test_base_stream_needs_credentials() -> None:
 
 
 async def test_base_stream_without_collaborators() -> None:
-    with pytest.raises(ValueError, match="event_serializer"):
+    # 0.6.4 failed with an AttributeError on None; a typed error says which part is missing.
+    with pytest.raises(ValidationException, match="event_serializer"):
         await asyncio.wait_for(BaseStream().send_event(BaseEvent(b"x")), WAIT)
-    with pytest.raises(ValueError, match="credential_resolver"):
+    with pytest.raises(ValidationException, match="credential_resolver"):
         await asyncio.wait_for(BaseStream().end_stream(), WAIT)
 
 
