@@ -4,7 +4,8 @@
 #              transcribes a recording through the SDK and the local emulator.
 #   make test  creates .venv, installs the package with its dev and emulator
 #              extras and (npm ci) the AWS SDK for JavaScript the
-#              interoperability tests drive, type-checks the package, runs the
+#              interoperability tests drive, installs tinyproxy (apt-get, as
+#              root) for the proxy tests, type-checks the package, runs the
 #              whole test suite and builds the docs with warnings as errors.
 PYTHON ?= python3
 VENV ?= .venv
@@ -12,9 +13,9 @@ BIN := $(VENV)/bin
 
 JS_DIR := tests/js
 
-.PHONY: demo test install js typecheck unit docs bench clean
+.PHONY: demo test install js proxy browser typecheck unit docs bench clean
 
-test: install js typecheck unit docs
+test: install js proxy browser typecheck unit docs
 
 install: $(VENV)/.installed
 
@@ -44,6 +45,33 @@ $(JS_DIR)/node_modules/.installed: $(JS_DIR)/package.json $(JS_DIR)/package-lock
 	  exit 1; }
 	cd $(JS_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+# The proxy tests (tests/client/test_proxy.py) run a real HTTP CONNECT proxy,
+# Debian's tinyproxy: installed here when missing and we are root with apt-get.
+proxy:
+	@command -v tinyproxy >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq --no-install-recommends tinyproxy >/dev/null; \
+	  else \
+	    echo "make test needs tinyproxy for the proxy tests: install it" >&2; \
+	    echo "  (Debian/Ubuntu: apt-get install tinyproxy) and run make test again" >&2; \
+	    exit 1; \
+	  fi; }
+
+# The live-caption browser tests (tests/web) drive Debian's headless Chromium
+# through its chromedriver (Selenium downloads nothing): installed here when
+# missing and we are root with apt-get.
+browser:
+	@{ command -v chromium && command -v chromedriver; } >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  else \
+	    echo "make test needs Chromium and its driver for the browser tests: install them" >&2; \
+	    echo "  (Debian/Ubuntu: apt-get install chromium chromium-driver) and run make test again" >&2; \
+	    exit 1; \
+	  fi; }
 
 typecheck: install
 	$(BIN)/mypy

@@ -8,9 +8,12 @@ stream completion) is handed to the asyncio loop with
 * The request body is written with awscrt's manual-write HTTP/2 API: an idle
   stream costs no CPU (nothing polls a body stream).
 * Writes are accounted: :meth:`HTTP2Stream.wait_writable` waits while the bytes
-  handed to the CRT and not yet written exceed a bounded window. Writes reach
-  the CRT on a shared 5 ms grid of the loop's clock (``_FLUSH_GRID``), one
-  CRT write per stream per grid slot.
+  handed to the CRT and not yet written exceed a bounded window. A write
+  on a stream with nothing in flight goes to the CRT at once; writes that
+  follow while earlier ones are in flight reach it on a shared 5 ms grid of
+  the loop's clock (``_FLUSH_GRID``), one CRT write per stream per slot.
+* Every connection's socket gets ``TCP_NODELAY`` before the request is sent
+  (see ``_nodelay``): small writes never wait for the peer's delayed ACK.
 * Reads are flow-controlled: the stream's HTTP/2 window is only reopened as
   the consumer takes data, so a slow consumer makes the peer wait instead of
   growing memory. Received data sits in a deque until taken, so a read that is
@@ -30,6 +33,7 @@ import io
 import logging
 import math
 import ssl
+import weakref
 from typing import Any, Deque, List, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
@@ -38,6 +42,9 @@ from awscrt.http import (
     Http2ClientConnection,
     Http2ClientStream,
     HttpHeaders,
+    HttpProxyAuthenticationType,
+    HttpProxyConnectionType,
+    HttpProxyOptions,
     HttpRequest,
     HttpVersion,
 )
@@ -50,6 +57,8 @@ from awscrt.io import (
     TlsContextOptions,
 )
 
+from ._config import _PathArg, _Proxy, _fspath
+from ._nodelay import ConnectionTag
 from .crt import _default_bootstrap, _keep_thread_state, speedups_enabled
 from .transport import DEFAULT_READ_WINDOW, DEFAULT_WRITE_WINDOW
 from .exceptions import HTTPException, TimeoutException, ValidationException
@@ -67,6 +76,12 @@ logger = logging.getLogger("amazon_transcribe.httpsession")
 #: and one burst of GIL hand-overs per slot, instead of per write. Audio
 #: waits at most this long; a full window or ``end_stream`` hands over at once.
 _FLUSH_GRID = 0.005
+#: Set TCP_NODELAY on each connection's socket (see ``_nodelay``); off only
+#: to measure the old behaviour (``benchmarks/bench_latency.py``).
+_TCP_NODELAY = True
+#: Hand a write to the CRT at once when the stream has nothing in flight
+#: (else it waits for the grid); off only to measure the old behaviour.
+_IDLE_WRITES_AT_ONCE = True
 
 
 class Timeouts:
@@ -191,18 +206,53 @@ class _Signal:
             raise TimeoutException(message.format(timeout))
 
 
+class _Handovers:
+    """When the streams of one event loop last handed data to the CRT (loop clock)."""
+
+    __slots__ = ("last", "_by")
+
+    def __init__(self) -> None:
+        self.last = -math.inf
+        self._by: Optional[object] = None
+
+    def note(self, stream: object, now: float, *, ending: bool = False) -> None:
+        """``stream`` handed data over at ``now`` (or ended, or closed).
+
+        A stream that ends brings no more load: if it made the last
+        hand-over, the next stream (a voice agent's next turn) starts idle.
+        """
+        if not ending:
+            self.last, self._by = now, stream
+        elif self._by is stream:
+            self.last, self._by = -math.inf, None
+
+
+_HANDOVERS: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Handovers]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _loop_handovers(loop: asyncio.AbstractEventLoop) -> _Handovers:
+    handovers = _HANDOVERS.get(loop)
+    if handovers is None:
+        handovers = _HANDOVERS[loop] = _Handovers()
+    return handovers
+
+
 def _resolve(waiter: "asyncio.Future[bool]", value: bool) -> None:
     if not waiter.done():
         waiter.set_result(value)
 
 
-def _tls_context(ca_file: Optional[str] = None) -> ClientTlsContext:
+def _tls_context(ca_file: Optional[_PathArg] = None) -> ClientTlsContext:
     """Make a TLS client context (connections offer only ALPN ``h2``).
 
-    :param ca_file: a PEM bundle to trust instead of the system store.
+    :param ca_file: a PEM bundle (``str`` or ``os.PathLike``) to trust
+        instead of the system store.
     :returns: the awscrt TLS context.
-    :raises ValidationException: the CA file cannot be read.
+    :raises ValidationException: the CA file cannot be read, or is not a path.
     """
+    ca_file = _fspath(ca_file, "ca_bundle")
     options = TlsContextOptions()
     # ALPN "h2" is set on each connection's options (see _open_stream).
     if ca_file:
@@ -271,6 +321,7 @@ class HTTP2Stream:
         self._outbox: List[bytes] = []
         self._outbox_size = 0
         self._flush_handle: Optional[asyncio.Handle] = None
+        self._handovers = _loop_handovers(loop)
         self._unacked = 0  # bytes taken by the reader, window not yet reopened
         self._credit_batch = max(1, read_window // 4)
         self._ended = False  # the response body ended (END_STREAM or error)
@@ -447,9 +498,9 @@ class HTTP2Stream:
     def write(self, data: bytes, *, end_stream: bool = False) -> None:
         """Queue ``data`` to send, in call order (does not wait).
 
-        Data goes out as one CRT write at the next ``_FLUSH_GRID`` slot (or
-        as soon as the write window is full); ``end_stream`` sends everything
-        at once.
+        Data goes out at once when nothing else is in flight; otherwise as
+        one CRT write at the next ``_FLUSH_GRID`` slot (or as soon as the
+        write window is full). ``end_stream`` sends everything at once.
 
         :param data: the bytes.
         :param end_stream: end the request body after them.
@@ -459,11 +510,26 @@ class HTTP2Stream:
             raise self._error
         if self._stream is None or self._ended or self._closed:
             raise HTTPException("the HTTP/2 stream has ended; nothing more can be written")
+        # A stream with nothing in flight hands its write over at once: the
+        # grid saves CRT wake-ups when writes follow each other closely, but
+        # an idle stream's chunk (live audio, the first event) must not wait.
+        idle = False
+        if _IDLE_WRITES_AT_ONCE and not self._outbox:
+            self._reap_writes()
+            # ... unless the loop's streams are under load (data handed to
+            # the CRT within the last slot): joining the grid then keeps one
+            # wake-up of the CRT's threads, and one write per stream, per
+            # slot (a hand-over per write cost 100 real-time streams ~4
+            # points of a core and 2.5 times the context switches).
+            idle = (
+                self._in_flight == 0
+                and self._loop.time() - self._handovers.last >= _FLUSH_GRID
+            )
         self._outbox.append(data)
         self._outbox_size += len(data)
         self._in_flight += len(data)
-        if end_stream:
-            self._flush(end_stream=True)
+        if end_stream or idle:
+            self._flush(end_stream=end_stream)
         elif self._flush_handle is None:
             slot = math.ceil(self._loop.time() / _FLUSH_GRID) * _FLUSH_GRID
             self._flush_handle = self._loop.call_at(slot, self._flush_soon)
@@ -494,6 +560,7 @@ class HTTP2Stream:
         if self._stream is None or self._closed:
             self._in_flight -= size
             return
+        self._handovers.note(self, self._loop.time(), ending=end_stream)
         try:
             future = self._stream.write_data(_Body(data), end_stream)
         except (AwsCrtError, RuntimeError) as exc:
@@ -537,6 +604,7 @@ class HTTP2Stream:
             return
         self._closed = True
         self._ended = True
+        self._handovers.note(self, 0.0, ending=True)
         if self._flush_handle is not None:
             self._flush_handle.cancel()
             self._flush_handle = None
@@ -569,6 +637,8 @@ async def _open_stream(
     bootstrap: Optional[ClientBootstrap] = None,
     write_window: int = DEFAULT_WRITE_WINDOW,
     read_window: int = DEFAULT_READ_WINDOW,
+    proxy: Optional[_Proxy] = None,
+    connection: Optional[Http2ClientConnection] = None,
 ) -> HTTP2Stream:
     """Connect and start a request on a new HTTP/2 connection.
 
@@ -583,32 +653,32 @@ async def _open_stream(
     :param bootstrap: the awscrt bootstrap; the process-wide one by default.
     :param write_window: bytes allowed in flight before writers wait.
     :param read_window: the HTTP/2 receive window of the stream.
+    :param proxy: an HTTP proxy to tunnel through (``CONNECT``); the TLS
+        session runs inside the tunnel, so the proxy sees only ciphertext.
+    :param connection: an open connection (from :func:`_open_connection`)
+        to start the request on instead of connecting; the stream owns it.
     :returns: the stream.
     :raises TimeoutException: connecting took longer than the connect timeout.
-    :raises HTTPException: connecting failed, or HTTP/2 was not negotiated.
+    :raises HTTPException: connecting failed (the proxy refused the tunnel,
+        too), or HTTP/2 was not negotiated.
     """
-    loop = asyncio.get_running_loop()
-    socket_options = SocketOptions()
-    if timeouts.connect is not None:
-        socket_options.connect_timeout_ms = max(1, int(timeouts.connect * 1000))
-    connection_options: TlsConnectionOptions = tls.new_connection_options()
-    connection_options.set_server_name(endpoint.host)
-    connection_options.set_alpn_list(["h2"])
-    future = Http2ClientConnection.new(
-        endpoint.host,
-        endpoint.port,
-        bootstrap=bootstrap or _default_bootstrap(),
-        socket_options=socket_options,
-        tls_connection_options=connection_options,
-        manual_window_management=True,
-        initial_window_size=read_window,
-    )
-    connection: Http2ClientConnection = await _connect(future, timeouts.connect, endpoint, ca_file)
-    if connection.version is not HttpVersion.Http2:
-        connection.close()
-        raise HTTPException(f"HTTP/2 could not be negotiated with {endpoint.url}")
+    if connection is None:
+        connection = await _open_connection(
+            endpoint,
+            tls=tls,
+            timeouts=timeouts,
+            ca_file=ca_file,
+            bootstrap=bootstrap,
+            read_window=read_window,
+            proxy=proxy,
+        )
     stream = HTTP2Stream(
-        loop, connection, timeouts, write_window, flow_control=True, read_window=read_window
+        asyncio.get_running_loop(),
+        connection,
+        timeouts,
+        write_window,
+        flow_control=True,
+        read_window=read_window,
     )
     try:
         stream.start(_lowercase(request))
@@ -618,27 +688,122 @@ async def _open_stream(
     return stream
 
 
+async def _open_connection(
+    endpoint: _Endpoint,
+    *,
+    tls: ClientTlsContext,
+    timeouts: Timeouts,
+    ca_file: Optional[str] = None,
+    bootstrap: Optional[ClientBootstrap] = None,
+    read_window: int = DEFAULT_READ_WINDOW,
+    proxy: Optional[_Proxy] = None,
+) -> Http2ClientConnection:
+    """Open an HTTP/2 connection (TCP, TLS with ALPN ``h2``, SETTINGS).
+
+    Its socket has ``TCP_NODELAY`` where the platform lets the SDK find it
+    (see ``_nodelay``). The parameters are :func:`_open_stream`'s.
+
+    :returns: the connection.
+    :raises TimeoutException: connecting took longer than the connect timeout.
+    :raises HTTPException: connecting failed, or HTTP/2 was not negotiated.
+    """
+    socket_options = SocketOptions()
+    if timeouts.connect is not None:
+        socket_options.connect_timeout_ms = max(1, int(timeouts.connect * 1000))
+    # awscrt has no TCP_NODELAY option: the socket is tagged so that it can
+    # be found once connected (see _nodelay), before the request goes out.
+    tag = ConnectionTag() if _TCP_NODELAY else None
+    try:
+        if tag is not None and tag.active:
+            socket_options.keep_alive_interval_secs = tag.keep_alive_seconds
+            socket_options.keep_alive_timeout_secs = tag.keep_alive_seconds
+            socket_options.keep_alive_max_probes = tag.keep_alive_probes
+        connection_options: TlsConnectionOptions = tls.new_connection_options()
+        connection_options.set_server_name(endpoint.host)
+        connection_options.set_alpn_list(["h2"])
+        future = Http2ClientConnection.new(
+            endpoint.host,
+            endpoint.port,
+            bootstrap=bootstrap or _default_bootstrap(),
+            socket_options=socket_options,
+            tls_connection_options=connection_options,
+            proxy_options=_proxy_options(proxy),
+            manual_window_management=True,
+            initial_window_size=read_window,
+        )
+        connection: Http2ClientConnection = await _connect(
+            future, timeouts.connect, endpoint, ca_file, proxy
+        )
+        if tag is not None:
+            tag.set_nodelay()
+    finally:
+        if tag is not None:
+            tag.release()
+    if connection.version is not HttpVersion.Http2:
+        connection.close()
+        raise HTTPException(f"HTTP/2 could not be negotiated with {endpoint.url}")
+    return connection
+
+
+def _proxy_options(proxy: Optional[_Proxy]) -> Optional[HttpProxyOptions]:
+    """awscrt's options for a CONNECT tunnel through ``proxy`` (plain HTTP to it)."""
+    if proxy is None:
+        return None
+    basic = proxy.username is not None
+    return HttpProxyOptions(
+        proxy.host,
+        proxy.port,
+        auth_type=(
+            HttpProxyAuthenticationType.Basic if basic else HttpProxyAuthenticationType.Nothing
+        ),
+        auth_username=proxy.username if basic else None,
+        auth_password=(proxy.password or "") if basic else None,
+        connection_type=HttpProxyConnectionType.Tunneling,
+    )
+
+
 async def _connect(
     future: "concurrent.futures.Future[Any]",
     timeout: Optional[float],
     endpoint: _Endpoint,
     ca_file: Optional[str],
+    proxy: Optional[_Proxy] = None,
 ) -> Http2ClientConnection:
+    via = f" through the proxy {proxy.host}:{proxy.port}" if proxy is not None else ""
     try:
         connection: Http2ClientConnection = await _await_crt(
-            future, timeout, f"connecting to {endpoint.url}"
+            future, timeout, f"connecting to {endpoint.url}{via}"
         )
-    except TimeoutException as exc:
+    except HTTPException as exc:
+        if isinstance(exc, TimeoutException):
+            future.add_done_callback(_close_late_connection)
+            # The CRT's TLS library delays reporting a failed handshake by 10 s
+            # or more (a side-channel defence), so an untrusted certificate
+            # looks like a timeout. Ask Python's TLS quickly what it thinks
+            # (directly: through a proxy, its answer would say nothing).
+            reason = None if proxy is not None else await _tls_diagnosis(endpoint, ca_file)
+            if reason:
+                raise HTTPException(
+                    f"TLS handshake with {endpoint.url} failed: {reason}. If this endpoint "
+                    "uses a private CA (a local emulator), pass ca_bundle=... or set "
+                    "AWS_CA_BUNDLE to its CA file.",
+                    retryable=False,
+                ) from exc
+            raise
         future.add_done_callback(_close_late_connection)
-        # The CRT's TLS library delays reporting a failed handshake by 10 s
-        # or more (a side-channel defence), so an untrusted certificate
-        # looks like a timeout. Ask Python's TLS quickly what it thinks.
-        reason = await _tls_diagnosis(endpoint, ca_file)
-        if reason:
+        cause = exc.__cause__
+        if proxy is not None and isinstance(cause, AwsCrtError) and "PROXY" in cause.name:
+            # awscrt reports any non-200 answer to CONNECT the same way: a
+            # refused login (407) or a host the proxy cannot or may not reach.
+            auth = (
+                "check the user name and password in the proxy URL."
+                if proxy.username is not None
+                else "does it need a user name and password (http://user:password@host:port)?"
+            )
             raise HTTPException(
-                f"TLS handshake with {endpoint.url} failed: {reason}. If this endpoint "
-                "uses a private CA (a local emulator), pass ca_bundle=... or set "
-                "AWS_CA_BUNDLE to its CA file.",
+                f"the proxy {proxy.host}:{proxy.port} refused to open a tunnel to "
+                f"{endpoint.host}:{endpoint.port} ({exc}); {auth} Otherwise the proxy "
+                "cannot reach that host, or does not allow it.",
                 retryable=False,
             ) from exc
         raise

@@ -1,8 +1,10 @@
 """AWS credentials and the resolvers that find them.
 
 :class:`AwsCrtCredentialResolver` is the standard AWS credential chain as
-awscrt implements it (environment, shared config/credentials profile, SSO,
-process, web identity, container and instance metadata).
+awscrt implements it (environment, shared config/credentials profile,
+process, web identity, container and instance metadata; awscrt has no SSO
+provider). The client's default chain puts SSO profiles where the AWS CLI
+does (see :class:`~amazon_transcribe.client.TranscribeStreamingClient`).
 :class:`StaticCredentialResolver` is both a credential set and a resolver of
 itself, as in amazon-transcribe 0.6.4.
 
@@ -143,7 +145,7 @@ class AwsCrtCredentialResolver(CredentialResolver):
         except Exception as exc:  # awscrt raises its own error type
             raise CredentialsException(
                 "no AWS credentials found (checked environment, shared config "
-                "and credentials files, SSO, process, web identity, container "
+                "and credentials files, process, web identity, container "
                 f"and instance metadata): {exc}"
             ) from exc
         return Credentials(crt.access_key_id, crt.secret_access_key, crt.session_token)

@@ -45,6 +45,7 @@ from ._cli_output import Display, Progress, render_srt, render_vtt, segment_json
 from .exceptions import (
     CredentialsException,
     HTTPException,
+    NoRegionError,
     ServiceException,
     ValidationException,
 )
@@ -141,10 +142,13 @@ async def _run(args: argparse.Namespace) -> int:
             resolver = StaticCredentialResolver(*emulator.credentials)
         elif args.profile:
             resolver = AwsCrtCredentialResolver(profile_name=args.profile)
-        if not region and not (os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")):
-            raise _CliError("no region: pass --region or set AWS_REGION", EXIT_USAGE)
-        client = TranscribeStreamingClient(region=region, endpoint=endpoint,
-                                           ca_bundle=ca_bundle, credential_resolver=resolver)
+        try:
+            # The client reads the region from AWS_REGION or the profile too.
+            client = TranscribeStreamingClient(region=region, endpoint=endpoint,
+                                               ca_bundle=ca_bundle, credential_resolver=resolver)
+        except NoRegionError:
+            raise _CliError("no region: pass --region, set AWS_REGION, or set region in "
+                            "the AWS profile", EXIT_USAGE) from None
         await stack.enter_async_context(client)
         options = _stream_options(args, source)
         stream = await client.start_stream_transcription(**options)

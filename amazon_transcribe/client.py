@@ -12,22 +12,27 @@ amazon-transcribe 0.6.4. What happens on a call:
    signs each event as it is sent; an error status raises the service's
    typed exception instead.
 
-Configuration follows the AWS conventions: ``AWS_ENDPOINT_URL_TRANSCRIBE_STREAMING``
-/ ``AWS_ENDPOINT_URL`` for the endpoint, ``AWS_CA_BUNDLE`` for TLS trust,
-``AWS_REGION`` / ``AWS_DEFAULT_REGION`` for the region, and the default
-credential chain. Nothing secret is ever logged.
+Configuration follows the AWS conventions (``_config``): options, then the
+environment (``AWS_REGION``, ``AWS_ENDPOINT_URL_TRANSCRIBE_STREAMING``,
+``AWS_CA_BUNDLE``, ``HTTPS_PROXY``...), then the profile of the shared config
+file (``AWS_PROFILE``, ``AWS_CONFIG_FILE``), read once per client; the
+default credential chain is the AWS CLI's, SSO included (``_chain``).
+``docs/client.rst`` lists every setting. Nothing secret is ever logged.
 """
 
 from __future__ import annotations
 
 import asyncio
 import enum
+import functools
 import logging
 import os
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple, Type, TypeVar, Union
 
 from awscrt.io import ClientBootstrap, ClientTlsContext
 
+from ._chain import _default_credential_resolver
+from ._config import _load_client_config, _PathArg
 from .auth import (
     AwsCrtCredentialResolver as AwsCrtCredentialResolver,
     CredentialResolver as CredentialResolver,
@@ -45,7 +50,6 @@ from .endpoints import (
     BaseEndpointResolver as BaseEndpointResolver,
     RegionEndpointResolver,
     StaticEndpointResolver,
-    _endpoint_from_environment,
     _signing_region,
 )
 from .exceptions import (
@@ -58,7 +62,15 @@ from .exceptions import (
     ServiceException,
     TimeoutException,
 )
-from ._httpsession import _Endpoint, HTTP2Stream, Timeouts as Timeouts, _open_stream, _tls_context
+from ._httpsession import (
+    _Endpoint,
+    HTTP2Stream,
+    Timeouts as Timeouts,
+    _open_connection,
+    _open_stream,
+    _tls_context,
+)
+from ._warm import WarmConnection
 from .medical import MedicalContentIdentificationType, MedicalTranscriptionType, Specialty
 from .medical_scribe import (
     MedicalScribeLanguageCode,
@@ -73,6 +85,7 @@ from .operations import (
     OperationSpec,
 )
 from ._serialize import _medical_scribe_stream_path
+from .resilience import ResiliencePolicy, ResilientStream, _start_resilient_stream
 from .shapes import (
     ContentIdentificationType,
     ContentRedactionType,
@@ -86,9 +99,11 @@ from .shapes import (
 from ._signer import Clock, EventSigner
 from .sigv4 import _PayloadSigning, _sign_request
 from .transport import DEFAULT_READ_WINDOW, DEFAULT_WRITE_WINDOW
+from ._useragent import _user_agent
 from .streams import (
     AudioStream as AudioStream,
     EventStreamSession,
+    _audio_event_limit,
     StartCallAnalyticsStreamTranscriptionEventStream,
     StartMedicalScribeStreamEventStream,
     StartMedicalStreamTranscriptionEventStream,
@@ -121,18 +136,46 @@ class ClientState(enum.Enum):
 class TranscribeStreamingClient:
     """A client of Amazon Transcribe Streaming.
 
+    Each setting not given here is read from the environment, then from the
+    profile (``AWS_PROFILE``) of the shared config file (``AWS_CONFIG_FILE``,
+    by default ``~/.aws/config``), once, when the client is made; the
+    table in the client guide lists them all.
+
     :param region: the AWS region, e.g. ``us-west-2``; by default
-        ``AWS_REGION`` or ``AWS_DEFAULT_REGION``.
+        ``AWS_REGION``, ``AWS_DEFAULT_REGION`` or the profile's ``region``.
     :param endpoint_resolver: decides the endpoint URL; by default the
         endpoint from ``AWS_ENDPOINT_URL_TRANSCRIBE_STREAMING`` /
-        ``AWS_ENDPOINT_URL`` if set, else the service endpoint of the region.
+        ``AWS_ENDPOINT_URL`` if set, else the service endpoint of the region
+        (FIPS and dual-stack as configured).
     :param credential_resolver: where credentials come from; by default the
-        standard AWS credential chain.
+        AWS CLI's chain: environment, role, web identity, SSO (a profile with
+        ``sso_session`` or ``sso_start_url``, after ``aws sso login``),
+        shared files, process, container and instance metadata.
     :param endpoint: an explicit endpoint URL (wins over the resolver and the
         environment), e.g. a local emulator's.
-    :param ca_bundle: a PEM file of certificate authorities to trust instead
-        of the system store; by default ``AWS_CA_BUNDLE`` if set.
+    :param ca_bundle: a PEM file (``str`` or :class:`os.PathLike`) of
+        certificate authorities to trust instead of the system store; by
+        default ``AWS_CA_BUNDLE`` or the profile's ``ca_bundle``.
+    :param use_fips_endpoint: use the region's FIPS endpoint; by default
+        ``AWS_USE_FIPS_ENDPOINT`` or the profile's ``use_fips_endpoint``.
+    :param use_dualstack_endpoint: use the region's dual-stack (IPv6)
+        endpoint; by default ``AWS_USE_DUALSTACK_ENDPOINT`` or the profile's
+        ``use_dualstack_endpoint``.
+    :param user_agent_app_id: an application id added to the
+        ``User-Agent`` (``app/<id>``, at most 50 characters); by default
+        ``AWS_SDK_UA_APP_ID`` or the profile's ``sdk_ua_app_id``.
+    :param user_agent_extra: text appended to the ``User-Agent``.
+    :param proxy: an HTTP proxy URL, ``http://[user:password@]host[:port]``,
+        through which connections tunnel (``CONNECT``); by default
+        ``HTTPS_PROXY`` / ``https_proxy``; ``""`` connects directly whatever
+        the environment says. Hosts matched by ``NO_PROXY`` / ``no_proxy``
+        are reached directly.
     :param timeouts: connect / response / read / write timeouts.
+    :param warm_connection: keep one connection open and ready for the next
+        stream (opened in the background when a stream ends, or by
+        :meth:`warm_up`; closed after 30 s without a stream start), so that
+        starting a stream costs one round trip instead of a TCP, TLS and
+        HTTP/2 handshake. Off by default: see the client guide.
     :param bootstrap: an awscrt bootstrap; by default the process-wide one.
     :param clock: returns the signing instant (aware UTC datetime); the
         system clock by default. Requests and events are signed with it at
@@ -152,34 +195,53 @@ class TranscribeStreamingClient:
         endpoint_resolver: Optional[BaseEndpointResolver] = None,
         credential_resolver: Optional[CredentialResolver] = None,
         endpoint: Optional[str] = None,
-        ca_bundle: Optional[str] = None,
+        ca_bundle: Optional[_PathArg] = None,
         timeouts: Optional[Timeouts] = None,
         bootstrap: Optional[ClientBootstrap] = None,
         clock: Optional[Clock] = None,
+        use_fips_endpoint: Optional[bool] = None,
+        use_dualstack_endpoint: Optional[bool] = None,
+        user_agent_app_id: Optional[str] = None,
+        user_agent_extra: Optional[str] = None,
+        proxy: Optional[str] = None,
+        warm_connection: bool = False,
     ) -> None:
-        region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-        if not region:
+        config = _load_client_config(
+            region=region or None,
+            use_fips=use_fips_endpoint,
+            use_dualstack=use_dualstack_endpoint,
+            app_id=user_agent_app_id,
+            endpoint=endpoint,
+            ca_bundle=ca_bundle,
+            proxy=proxy,
+        )
+        if not config.region:
             raise NoRegionError(
-                "a region is required: pass region=... (e.g. region='us-east-1') "
-                "or set AWS_REGION or AWS_DEFAULT_REGION"
+                "a region is required: pass region=... (e.g. region='us-east-1'), "
+                "set AWS_REGION or AWS_DEFAULT_REGION, or set region in the profile "
+                f"{config.profile_name!r} of {config.shared.path}"
             )
+        self._config = config
         #: The AWS region the client's streams go to.
-        self.region: str = region
-        if endpoint is not None:
-            endpoint_resolver = StaticEndpointResolver(endpoint)
+        self.region: str = config.region
+        if endpoint is not None or (endpoint_resolver is None and config.endpoint):
+            # An endpoint URL wins over FIPS and dual-stack, as in the AWS SDKs.
+            endpoint_resolver = StaticEndpointResolver(config.endpoint or "")
         elif endpoint_resolver is None:
-            from_env = _endpoint_from_environment()
-            endpoint_resolver = (
-                StaticEndpointResolver(from_env) if from_env else RegionEndpointResolver()
+            endpoint_resolver = RegionEndpointResolver(
+                use_fips=config.use_fips, use_dualstack=config.use_dualstack
             )
         self._endpoint_resolver = endpoint_resolver
         self._credential_resolver = credential_resolver
-        self._ca_bundle = ca_bundle if ca_bundle is not None else os.environ.get("AWS_CA_BUNDLE")
+        self._ca_bundle = config.ca_bundle
+        self._user_agent = _user_agent(config.app_id, user_agent_extra)
         self._timeouts = timeouts or Timeouts()
         self._bootstrap = bootstrap
         self._clock = clock
         self._tls: Optional[ClientTlsContext] = None
         self._sessions: Set[EventStreamSession] = set()
+        self._warm = WarmConnection() if warm_connection else None
+        self._warm_target: Optional[Tuple[str, Any]] = None
         self._state = ClientState.OPEN
 
     # -- lifecycle ---------------------------------------------------------------
@@ -207,10 +269,42 @@ class TranscribeStreamingClient:
         for session in sessions:
             session.close()
         await asyncio.gather(*(s.aclose() for s in sessions), return_exceptions=True)
+        if self._warm is not None:
+            await self._warm.aclose()
 
     async def aclose(self) -> None:
         """The same as :meth:`close`, by the name asyncio objects use."""
         await self.close()
+
+    async def warm_up(self) -> None:
+        """Open the warm connection now and return once it is ready.
+
+        For a client made with ``warm_connection=True``: the first stream
+        then starts in one round trip too.
+
+        :raises SDKError: the client is closed, or was made without
+            ``warm_connection=True``.
+        :raises HTTPException: connecting failed or timed out.
+        """
+        if self._state is ClientState.CLOSED:
+            raise SDKError("the client is closed")
+        if self._warm is None:
+            raise SDKError("warm_up() needs a client made with warm_connection=True")
+        endpoint = _Endpoint(await self._endpoint_resolver.resolve(self.region))
+        await self._warm.open_now(endpoint.url, self._connection_opener(endpoint))
+
+    def _connection_opener(self, endpoint: _Endpoint) -> Any:
+        """What opens a connection to ``endpoint`` with this client's settings."""
+        return functools.partial(
+            _open_connection,
+            endpoint,
+            tls=self._tls_context(),
+            timeouts=self._timeouts,
+            ca_file=self._ca_bundle,
+            bootstrap=self._bootstrap or _default_bootstrap(),
+            read_window=DEFAULT_READ_WINDOW,
+            proxy=self._config.proxy_for(endpoint.host),
+        )
 
     # -- configuration -------------------------------------------------------------
 
@@ -222,8 +316,8 @@ class TranscribeStreamingClient:
     async def _credentials(self) -> Credentials:
         resolver = self._credential_resolver
         if resolver is None:
-            resolver = self._credential_resolver = AwsCrtCredentialResolver(
-                None, timeout=self._timeouts.connect or 10.0
+            resolver = self._credential_resolver = _default_credential_resolver(
+                self._config, ca_file=self._ca_bundle, timeout=self._timeouts.connect or 10.0
             )
         credentials = await resolver.get_credentials()
         if credentials is None:
@@ -303,6 +397,27 @@ class TranscribeStreamingClient:
         """
         # locals() here is exactly the keyword arguments (and self).
         return await self._start_operation(START_STREAM_TRANSCRIPTION, locals())
+
+    async def start_resilient_stream_transcription(
+        self, *, resilience: Optional[ResiliencePolicy] = None, **options: Any
+    ) -> ResilientStream:
+        """Start a streaming transcription that survives idle time, failures and the 4-hour limit.
+
+        Takes the options of :meth:`start_stream_transcription` (PCM audio
+        only) and returns a stream with the same interface: keep-alive,
+        retried starts, resume with replay and rotation happen inside it
+        (see :mod:`amazon_transcribe.resilience` and the client guide).
+
+        :param resilience: the policy; :class:`~amazon_transcribe.resilience.ResiliencePolicy`
+            defaults when ``None``.
+        :param options: :meth:`start_stream_transcription`'s keyword arguments.
+        :returns: the started stream.
+        :raises ValidationException: an option is wrong, or the audio is not PCM.
+        :raises ServiceException: the service refused the start (after the
+            retries the policy allows, for retryable errors).
+        :raises HTTPException: the connection failed, after the retries.
+        """
+        return await _start_resilient_stream(self, resilience, options)
 
     async def start_medical_stream_transcription(
         self,
@@ -492,7 +607,14 @@ class TranscribeStreamingClient:
             clock=self._clock,
         )
         session = EventStreamSession(
-            transport, signer, spec.parser(request_id), on_closed=self._sessions.discard
+            transport,
+            signer,
+            spec.parser(request_id),
+            on_closed=self._session_closed,
+            audio_event_limit=_audio_event_limit(
+                getattr(request, "media_sample_rate_hz", None),
+                getattr(request, "number_of_channels", None),
+            ),
         )
         self._sessions.add(session)
         logger.debug(
@@ -533,6 +655,8 @@ class TranscribeStreamingClient:
         credentials = await self._credentials()
         url = await self._endpoint_resolver.resolve(self.region)
         endpoint = _Endpoint(url)
+        # awscrt leaves user-agent out of the signature (proxies may change it).
+        headers = [*headers, ("user-agent", self._user_agent)]
         signed = _sign_request(
             method,
             path,
@@ -544,20 +668,21 @@ class TranscribeStreamingClient:
             payload_signing=payload_signing,
         )
         logger.debug("%s %s%s", method, url, path)
-        transport = await _open_stream(
-            endpoint,
-            signed.request,
-            tls=self._tls_context(),
-            timeouts=self._timeouts,
-            ca_file=self._ca_bundle,
-            bootstrap=self._bootstrap or _default_bootstrap(),
-            write_window=DEFAULT_WRITE_WINDOW,
-            read_window=DEFAULT_READ_WINDOW,
-        )
+        warm = self._warm.take(url) if self._warm is not None else None
+        transport = await self._send_request(endpoint, signed.request, warm, end_request)
         try:
-            if end_request:
-                transport.write(b"", end_stream=True)
-            status, raw_headers = await transport.response()
+            try:
+                status, raw_headers = await transport.response()
+            except HTTPException as exc:
+                if warm is None or isinstance(exc, TimeoutException):
+                    raise
+                # The warm connection failed before the request got any
+                # answer (the server closed it as the stream took it): the
+                # request was not served, so it goes again on a new one.
+                logger.debug("the warm connection failed: connecting afresh", exc_info=True)
+                await transport.aclose()
+                transport = await self._send_request(endpoint, signed.request, None, end_request)
+                status, raw_headers = await transport.response()
             response_headers = _header_map(raw_headers)
             if status != 200:
                 body = await _read_error_body(transport)
@@ -565,7 +690,46 @@ class TranscribeStreamingClient:
         except BaseException:
             await transport.aclose()
             raise
+        if self._warm is not None:
+            self._warm_target = (url, self._connection_opener(endpoint))
         return transport, response_headers, signed.seed_signature, credentials
+
+    def _session_closed(self, session: EventStreamSession) -> None:
+        self._sessions.discard(session)
+        if self._warm is not None and self._warm_target and self._state is ClientState.OPEN:
+            # The next stream (a voice agent's next turn) finds a connection
+            # ready. Opened once this stream is over, not while it starts:
+            # a handshake then would compete with its first audio, and a
+            # long stream would outlast the warm connection's idle time.
+            self._warm.prepare(*self._warm_target)
+
+    async def _send_request(
+        self,
+        endpoint: _Endpoint,
+        request: Any,
+        connection: Any,
+        end_request: bool,
+    ) -> HTTP2Stream:
+        """Send the request on ``connection`` (a warm one), or on a new connection if ``None``."""
+        transport = await _open_stream(
+            endpoint,
+            request,
+            tls=self._tls_context(),
+            timeouts=self._timeouts,
+            ca_file=self._ca_bundle,
+            bootstrap=self._bootstrap or _default_bootstrap(),
+            write_window=DEFAULT_WRITE_WINDOW,
+            read_window=DEFAULT_READ_WINDOW,
+            proxy=self._config.proxy_for(endpoint.host),
+            connection=connection,
+        )
+        if end_request:
+            try:
+                transport.write(b"", end_stream=True)
+            except BaseException:
+                await transport.aclose()
+                raise
+        return transport
 
 
 async def _read_error_body(transport: HTTP2Stream) -> bytes:

@@ -24,6 +24,7 @@ boundary) whole.
     ├── eventstream.EventStreamError  the event-stream codec (see that module)
     └── ServiceException              the service said no
         ├── BadRequestException           400
+        │   └── IdleTimeoutException      no audio for 15 seconds
         ├── ConflictException             409
         ├── InternalFailureException      500, retryable
         ├── LimitExceededException        429, retryable
@@ -55,6 +56,7 @@ __all__ = [
     "StreamClosedError",
     "ServiceException",
     "BadRequestException",
+    "IdleTimeoutException",
     "ConflictException",
     "InternalFailureException",
     "LimitExceededException",
@@ -220,6 +222,20 @@ class BadRequestException(_ModeledServiceException):
     default_status_code = 400
 
 
+class IdleTimeoutException(BadRequestException):
+    """The service ended the stream because it received no audio for 15 seconds.
+
+    The service reports it as a ``BadRequestException`` and says so only in
+    its message; the SDK recognises the message and raises this subclass, so
+    code that catches :class:`BadRequestException` still catches it. Keep
+    the stream alive with silent audio (:class:`amazon_transcribe.resilience.ResiliencePolicy`).
+    """
+
+
+#: What the service's idle-timeout message says (its wording, matched loosely).
+_IDLE_TIMEOUT_TEXT = "no new audio was received"
+
+
 class ConflictException(_ModeledServiceException):
     """A new stream started with the same session id; this one was ended."""
 
@@ -366,6 +382,8 @@ def _service_exception(
     """
     code = _sanitize_error_code(error_code) if error_code else ""
     cls = registry.get(code)
+    if cls is BadRequestException and _IDLE_TIMEOUT_TEXT in message.lower():
+        cls = IdleTimeoutException
     if cls is None:
         return UnknownServiceException(
             500 if status_code is None else status_code,

@@ -23,6 +23,7 @@ from typing import Any, AsyncIterable, Union
 from .call_analytics import CategoryEvent, UtteranceEvent
 from .medical import MedicalTranscriptEvent
 from .medical_scribe import MedicalScribeTranscriptEvent
+from .resilience import ReplayOverflow, StreamResumed
 from .shapes import TranscriptEvent, UnknownEvent
 # 0.6.4's handlers module imported the stream class too; code imports it from here.
 from .streams import TranscriptResultStream as TranscriptResultStream
@@ -61,6 +62,10 @@ class TranscriptResultStreamHandler:
         async for event in self._transcript_result_stream:
             if isinstance(event, TranscriptEvent):
                 await self.handle_transcript_event(event)
+            elif isinstance(event, StreamResumed):
+                await self.handle_stream_resumed(event)
+            elif isinstance(event, ReplayOverflow):
+                await self.handle_replay_overflow(event)
             else:
                 await self.handle_unknown_event(event)
 
@@ -71,6 +76,24 @@ class TranscriptResultStreamHandler:
         :raises NotImplementedError: when not overridden (as in 0.6.4).
         """
         raise NotImplementedError("handle_transcript_event")
+
+    async def handle_stream_resumed(self, event: StreamResumed) -> None:
+        """A resilient stream replaced its underlying stream; override to hear of it.
+
+        Only streams started with
+        :meth:`~amazon_transcribe.client.TranscribeStreamingClient.start_resilient_stream_transcription`
+        have these events. The default does nothing (the SDK logs resumes).
+
+        :param event: why, how long it took, what was replayed or lost.
+        """
+
+    async def handle_replay_overflow(self, event: ReplayOverflow) -> None:
+        """Audio no final result covered could not be replayed; override to hear of it.
+
+        The default does nothing (the SDK logs a warning).
+
+        :param event: how much audio was lost, and from where on the timeline.
+        """
 
     async def handle_unknown_event(self, event: UnknownEvent) -> None:
         """Handle an event of a type this SDK does not know; override to use it.

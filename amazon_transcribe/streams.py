@@ -107,6 +107,29 @@ _Event = TypeVar("_Event")
 # The headers of an audio event's message, as a mapping for 0.6.4's serializers.
 _AUDIO_EVENT_HEADER_VALUES: Mapping[str, HeaderValueType] = decode_headers(_AUDIO_EVENT_HEADERS)
 
+#: The largest audio event payload sent (PROTOCOL.md §11.2: the older
+#: documented limit, 32 KiB; the service refuses larger events with "Your
+#: stream is too big").
+_MAX_AUDIO_EVENT_BYTES = 32 * 1024
+
+
+def _audio_event_limit(sample_rate: Optional[int], channels: Optional[int] = None) -> int:
+    """The largest audio event payload for a stream: ≤ 32 KiB and ≤ 1 s of audio.
+
+    One second is counted as 16-bit samples (PCM; compressed encodings are
+    smaller), and the limit is a whole number of sample frames so that PCM
+    is never cut inside a sample.
+
+    :param sample_rate: the stream's sample rate in Hz (``None``: unknown).
+    :param channels: the channels in the audio (``None``: one).
+    :returns: the limit in bytes.
+    """
+    frame = 2 * max(1, channels or 1)
+    limit = _MAX_AUDIO_EVENT_BYTES
+    if sample_rate:
+        limit = min(limit, sample_rate * frame)
+    return max(frame, limit - limit % frame)
+
 
 class EventStreamSession:
     """Drives one call's :class:`~amazon_transcribe.protocol.StreamProtocol` on the event loop.
@@ -122,6 +145,8 @@ class EventStreamSession:
     :param on_closed: called once when the session is closed.
     :param read_window: the transport's receive window (bounds what is
         buffered, decoded or not, until the reader takes it).
+    :param audio_event_limit: the largest audio event payload; a longer
+        chunk is sent as several events (see :meth:`AudioStream.send_audio_event`).
     """
 
     def __init__(
@@ -132,7 +157,12 @@ class EventStreamSession:
         *,
         on_closed: Optional[Callable[["EventStreamSession"], None]] = None,
         read_window: int = DEFAULT_READ_WINDOW,
+        audio_event_limit: int = _MAX_AUDIO_EVENT_BYTES,
     ) -> None:
+        if audio_event_limit < 1:
+            raise ValidationException(f"audio_event_limit must be positive, not {audio_event_limit}")
+        #: The largest audio event payload sent; longer chunks are split.
+        self.audio_event_limit = audio_event_limit
         self._transport = transport
         self._protocol = StreamProtocol(signer, parse, read_window=read_window)
         self._on_closed = on_closed
@@ -651,6 +681,14 @@ class AudioStream:
         already sent (bounded window), so a fast producer is slowed down
         instead of queueing without limit.
 
+        A chunk longer than the service takes in one event (more than 32 KiB
+        or more than one second of audio: PROTOCOL.md §11.2) is sent as
+        several events, in order, each within that limit and a whole number
+        of samples: the service receives the same bytes, and code that reads
+        a file in large blocks keeps working instead of failing with the
+        service's "Your stream is too big". If the call is cancelled between
+        those events, the events already sent stay sent.
+
         :param audio_chunk: audio bytes in the stream's encoding (50–200 ms
             of audio per chunk is what the service recommends).
         :raises StreamClosedError: :meth:`end_stream` was already called.
@@ -667,7 +705,16 @@ class AudioStream:
         if self._session is None:
             await self.send_event(AudioEvent(audio_chunk))
             return
-        await self._session.send_message(_audio_event_message(audio_chunk or b""))
+        chunk = audio_chunk or b""
+        limit = self._session.audio_event_limit
+        view = memoryview(chunk).cast("B")  # lengths in bytes, whatever the format
+        if len(view) <= limit:
+            await self._session.send_message(_audio_event_message(chunk))
+            return
+        for start in range(0, len(view), limit):
+            await self._session.send_message(
+                _audio_event_message(bytes(view[start : start + limit]))
+            )
 
     async def send_event(self, event: AudioEvent) -> None:
         """Send an :class:`~amazon_transcribe.model.AudioEvent`.

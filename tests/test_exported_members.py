@@ -77,7 +77,8 @@ EXPORTED: Dict[str, List[str]] = {
     ],
     "amazon_transcribe.exceptions": [
         "BadRequestException", "ConflictException", "CredentialsException",
-        "GET_MEDICAL_SCRIBE_STREAM_EXCEPTIONS", "HTTPException", "InternalFailureException",
+        "GET_MEDICAL_SCRIBE_STREAM_EXCEPTIONS", "HTTPException", "IdleTimeoutException",
+        "InternalFailureException",
         "LimitExceededException", "NoRegionError", "ResourceNotFoundException", "SDKError",
         "SerializationException", "SerializerException", "SERVICE_EXCEPTIONS",
         "ServiceException", "ServiceUnavailableException", "StreamClosedError",
@@ -155,6 +156,10 @@ EXPORTED: Dict[str, List[str]] = {
         "START_MEDICAL_SCRIBE_STREAM", "START_MEDICAL_STREAM_TRANSCRIPTION",
         "START_STREAM_TRANSCRIPTION", "STREAMING_OPERATIONS",
     ],
+    "amazon_transcribe.presign": [
+        "MAX_EXPIRES", "presign_websocket_url", "WEBSOCKET_ENDPOINT_VARIABLE", "websocket_path",
+        "WEBSOCKET_PORT", "WebSocketRequest",
+    ],
     "amazon_transcribe.protocol": [
         "EventParser", "InputState", "OutputState", "StreamProtocol", "TakenEvent",
     ],
@@ -168,6 +173,10 @@ EXPORTED: Dict[str, List[str]] = {
     "amazon_transcribe.serialize": [
         "AudioEventSerializer", "EventSerializer", "SERIALIZED_EVENT",
         "TranscribeStreamingSerializer",
+    ],
+    "amazon_transcribe.resilience": [
+        "ReplayOverflow", "ResiliencePolicy", "ResilientAudioStream", "ResilientStream",
+        "ResilientStreamStats", "ResilientTranscriptStream", "StreamResumed",
     ],
     "amazon_transcribe.shapes": [
         "Alternative", "AudioEvent", "ContentIdentificationType", "ContentRedactionType",
@@ -249,12 +258,12 @@ EXPORTED: Dict[str, List[str]] = {
         "DEFAULT_WAIT_TIMEOUT", "StreamRecord", "StreamRecords",
     ],
     "amazon_transcribe.emulator.scripted": [
-        "DEFAULT_SCRIPT", "DEFAULT_TRANSCRIPT", "Periodic", "Script", "ScriptedEngine",
-        "ScriptedSession", "Step",
+        "DEFAULT_SCRIPT", "DEFAULT_TRANSCRIPT", "Periodic", "position_audio",
+        "PositionalEngine", "Script", "ScriptedEngine", "ScriptedSession", "Step",
     ],
     "amazon_transcribe.emulator.sigv4": [
         "ALGORITHM", "Clock", "DEFAULT_MAX_SKEW", "EMPTY_SHA256", "EVENT_ALGORITHM",
-        "EventVerifier", "RequestVerifier", "SERVICE_NAME", "SigningKey", "VerifiedRequest",
+        "EventVerifier", "MAX_PRESIGN_EXPIRES", "RequestVerifier", "SERVICE_NAME", "SigningKey", "VerifiedRequest",
     ],
     "amazon_transcribe.emulator.sphinx": [
         "choose_language", "DecoderPool", "ENGLISH_LANGUAGE_CODES", "SphinxEngine",

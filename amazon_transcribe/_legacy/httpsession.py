@@ -58,6 +58,7 @@ from awscrt.http import HttpHeaders, HttpRequest
 from awscrt.io import ClientBootstrap
 
 from .._httpsession import HTTP2Stream, Timeouts, _crt_error, _Endpoint, _open_stream, _tls_context
+from .._config import _PathArg, _fspath
 from ..crt import AWSCRTEventLoop, _default_bootstrap
 from ..exceptions import HTTPException, ValidationException
 from .response import Response
@@ -488,8 +489,9 @@ class AwsCrtHttpSessionManager:
         ``AWSCRTEventLoop().bootstrap``); an
         :class:`~amazon_transcribe.crt.AWSCRTEventLoop` or ``None`` (the
         process-wide bootstrap) are accepted too.
-    :param ca_bundle: a PEM file of certificate authorities to trust instead
-        of the system store; ``AWS_CA_BUNDLE`` by default.
+    :param ca_bundle: a PEM file (``str`` or :class:`os.PathLike`) of
+        certificate authorities to trust instead of the system store;
+        ``AWS_CA_BUNDLE`` by default.
     :param timeouts: connect, response and read timeouts; our client's
         defaults (:class:`~amazon_transcribe.httpsession.Timeouts`) by default.
     :raises ValidationException: the CA bundle cannot be used.
@@ -499,9 +501,10 @@ class AwsCrtHttpSessionManager:
         self,
         eventloop: Union[ClientBootstrap, AWSCRTEventLoop, None],
         *,
-        ca_bundle: Optional[str] = None,
+        ca_bundle: Optional[_PathArg] = None,
         timeouts: Optional[Timeouts] = None,
     ) -> None:
+        ca_bundle = _fspath(ca_bundle, "ca_bundle")
         if isinstance(eventloop, AWSCRTEventLoop):
             eventloop = eventloop.bootstrap
         self._client_bootstrap: ClientBootstrap = eventloop or _default_bootstrap()

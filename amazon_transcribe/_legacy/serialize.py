@@ -14,9 +14,9 @@ from __future__ import annotations
 from typing import Any, Dict, Tuple
 from urllib.parse import urlsplit
 
-from .. import __version__
 from .._eventstream import decode_headers
 from .._serialize import _AUDIO_EVENT_HEADERS
+from .._useragent import _user_agent
 from ..exceptions import SerializerException, ValidationException
 from ..operations import START_STREAM_TRANSCRIPTION
 from ..shapes import AudioEvent, StartStreamTranscriptionRequest
@@ -33,9 +33,10 @@ __all__ = [
 #: An event as 0.6.4's event-stream serializer takes it: headers, payload.
 SERIALIZED_EVENT = Tuple[Dict[str, Any], bytes]
 
-# 0.6.4 named itself this way; our own User-Agent is a separate matter, so
-# code on this path keeps announcing itself as 0.6.4 did, with our version.
-_USER_AGENT = f"transcribe-streaming-sdk-{__version__}"
+# The same User-Agent as our client's (0.6.4 sent "transcribe-streaming-sdk-
+# <version>", a form AWS does not parse), without a client's app id: this
+# serializer has no client configuration to read one from.
+_USER_AGENT = _user_agent()
 _DEFAULT_PORTS = {"https": 443, "http": 80}
 # The headers our core encodes for every audio event, read back once.
 _AUDIO_EVENT_HEADER_VALUES = decode_headers(_AUDIO_EVENT_HEADERS)

@@ -96,6 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="port to listen on; 0 picks a free port (default: %(default)s)",
     )
     parser.add_argument(
+        "--websocket-port",
+        type=_port,
+        default=None,
+        help="port of the WebSocket endpoint (presigned URLs); 0 picks a free port "
+        "(default: the HTTP/2 port plus one, or a free port when --port is 0)",
+    )
+    parser.add_argument(
         "--engine",
         choices=("scripted", "sphinx"),
         default=None,
@@ -310,6 +317,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     emulator = TranscribeEmulator(
         host=args.host,
         port=args.port,
+        websocket_port=(
+            args.websocket_port
+            if args.websocket_port is not None
+            else (args.port + 1 if args.port else 0)
+        ),
         engine=engine,
         credentials={args.access_key_id: args.secret_access_key},
         verify_signatures=not args.no_verify,

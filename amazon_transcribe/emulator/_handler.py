@@ -49,12 +49,13 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, TypeVar
+from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple, TypeVar
 
 from .._eventstream import DecodeError, EventStreamDecoder, Message, decode_message, encode_message
 from ._connection import StreamChannel, StreamGone
 from .engine import Engine, EngineOutput, RawEvent, RecognitionSession, Segment, StreamSettings
 from .errors import ServiceError, bad_request, conflict, internal_failure, limit_exceeded
+from ._validation import check_audio_event_size
 from ._input_events import parse_medical_scribe_session_control
 from .faults import (
     ConnectionResetFault,
@@ -72,7 +73,21 @@ from .records import StreamRecord, StreamRecords
 from ._scribe import ScribeSessions
 from .sigv4 import Clock, EventVerifier, RequestVerifier, VerifiedRequest
 
-__all__ = ["ServiceContext", "SessionRegistry", "StreamHandler", "idle_timeout_message"]
+__all__ = [
+    "ResumableSession",
+    "ServiceContext",
+    "SessionRegistry",
+    "StreamBinding",
+    "InputFraming",
+    "HTTP2_BINDING",
+    "StreamHandler",
+    "idle_timeout_message",
+    "RESUMED_RESULT_TIMES",
+]
+
+#: What result times a resumed stream starts from: ``stream`` (0, like any
+#: stream) or ``session`` (where the session's last final result ended).
+RESUMED_RESULT_TIMES = ("stream", "session")
 
 _log = logging.getLogger("amazon_transcribe.emulator")
 _T = TypeVar("_T")
@@ -105,11 +120,53 @@ def _duration_text(seconds: float) -> str:
     return f"{seconds:g} seconds"
 
 
+@dataclass
+class ResumableSession:
+    """A session that asked for a ``SessionResumeWindow``.
+
+    :param started_at: when its first stream started (the window counts from it).
+    :param window: the window, in seconds.
+    :param finalised: the session time (seconds) at the end of its last final result.
+    """
+
+    started_at: datetime.datetime
+    window: float
+    finalised: float = 0.0
+
+
 class SessionRegistry:
-    """The streams currently running, by session id (for ``ConflictException``)."""
+    """The streams currently running, by session id (for ``ConflictException``),
+    and the sessions that may be resumed (``SessionResumeWindow``)."""
 
     def __init__(self) -> None:
         self._streams: Dict[str, StreamHandler] = {}
+        self._resumable: Dict[str, ResumableSession] = {}
+
+    def resume_or_start(
+        self, session_id: str, window_minutes: int, now: datetime.datetime
+    ) -> Tuple[ResumableSession, bool]:
+        """Look a session up for a stream that set ``SessionResumeWindow``.
+
+        Inside the window of an earlier stream with the same session id the
+        session is resumed; outside it (or the first time) a new session
+        starts, with a new window counted from now.
+
+        :param session_id: the stream's session id.
+        :param window_minutes: the stream's window, in minutes.
+        :param now: the current time.
+        :returns: the session and whether it was resumed.
+        """
+        known = self._resumable.get(session_id)
+        if known is not None and (now - known.started_at).total_seconds() < known.window:
+            return known, True
+        # Sessions whose window has passed are forgotten, so the table stays
+        # as small as the sessions that may still come back.
+        for stale in [sid for sid, entry in self._resumable.items()
+                      if (now - entry.started_at).total_seconds() >= entry.window]:
+            del self._resumable[stale]
+        fresh = ResumableSession(started_at=now, window=window_minutes * 60.0)
+        self._resumable[session_id] = fresh
+        return fresh, False
 
     def register(self, session_id: str, handler: StreamHandler) -> Optional[StreamHandler]:
         """Record that ``handler`` streams ``session_id``.
@@ -153,6 +210,9 @@ class ServiceContext:
     :param clock: the clock signatures are checked against (the system
         clock when ``None``; tests inject one).
     :param scribe: the HealthScribe sessions seen (GetMedicalScribeStream).
+    :param resumed_result_times: where the result times of a stream that
+        resumes a session (``SessionResumeWindow``) start: ``"stream"`` (at
+        0) or ``"session"`` (at the end of the session's last final result).
     """
 
     engine: Engine
@@ -166,6 +226,13 @@ class ServiceContext:
     sessions: SessionRegistry = field(default_factory=SessionRegistry)
     clock: Optional[Clock] = None
     scribe: ScribeSessions = field(default_factory=ScribeSessions)
+    resumed_result_times: str = "stream"
+
+    def now(self) -> datetime.datetime:
+        """:returns: the current time (the injected clock's, if any)."""
+        if self.clock is not None:
+            return self.clock()
+        return datetime.datetime.now(datetime.timezone.utc)
 
 
 def _exception_message(error: ServiceError) -> bytes:
@@ -186,6 +253,97 @@ def _event_message(event_type: str, payload: Mapping[str, Any]) -> bytes:
     )
 
 
+class InputFraming(Protocol):
+    """How a stream's input bytes become inner event messages.
+
+    Over HTTP/2 the body is a sequence of signed envelopes
+    (:class:`_SignedEnvelopes`); over a WebSocket each binary frame is one
+    unsigned message. The handler feeds what the channel reads, then opens
+    each unit in order (a stall may pause it between units).
+    """
+
+    @property
+    def passed(self) -> int:
+        """Event signatures that passed so far."""
+
+    @property
+    def failed(self) -> int:
+        """Event signatures that failed so far."""
+
+    def feed(self, data: bytes) -> Sequence[Any]:
+        """Take input bytes. :returns: the complete units in them.
+        :raises DecodeError: the bytes are not valid framing."""
+
+    def close(self) -> None:
+        """The input ended. :raises DecodeError: inside a unit."""
+
+    def open(self, unit: Any) -> Optional[bytes]:
+        """:returns: the unit's inner message, or ``None`` for the end of input.
+        :raises ServiceError: the unit is refused (a bad event signature)."""
+
+
+class _SignedEnvelopes:
+    """HTTP/2 input: signed envelopes, each verified on the event chain."""
+
+    def __init__(self, verified: VerifiedRequest, clock: Optional[Clock]) -> None:
+        self._decoder = EventStreamDecoder()
+        self._events = EventVerifier(verified, clock=clock)
+
+    @property
+    def passed(self) -> int:
+        return self._events.passed
+
+    @property
+    def failed(self) -> int:
+        return self._events.failed
+
+    def feed(self, data: bytes) -> Sequence[Any]:
+        return self._decoder.feed(data)
+
+    def close(self) -> None:
+        self._decoder.close()
+
+    def open(self, unit: Any) -> Optional[bytes]:
+        return self._events.verify(unit)
+
+
+@dataclass(frozen=True)
+class StreamBinding:
+    """What differs between the ways a stream reaches the emulator (HTTP/2, WebSocket).
+
+    :param route: finds the operation of a request (method, path, the
+        operations served).
+    :param verify: checks the request's signature with the emulator's verifier.
+    :param option_headers: the option headers by lowercase name, from the
+        request's path and headers.
+    :param input_framing: makes the input framing of a verified request.
+    """
+
+    route: Callable[[str, str, Tuple[Operation, ...]], Tuple[Operation, Dict[str, str]]]
+    verify: Callable[[RequestVerifier, str, str, Sequence[Tuple[str, str]]], VerifiedRequest]
+    option_headers: Callable[[str, Sequence[Tuple[str, str]]], Dict[str, str]]
+    input_framing: Callable[[VerifiedRequest, Optional[Clock]], InputFraming]
+
+
+def _h2_option_headers(path: str, headers: Sequence[Tuple[str, str]]) -> Dict[str, str]:
+    return {name.lower(): value for name, value in headers if not name.startswith(":")}
+
+
+def _h2_verify(
+    verifier: RequestVerifier, method: str, path: str, headers: Sequence[Tuple[str, str]]
+) -> VerifiedRequest:
+    return verifier.verify_request(method, path, headers)
+
+
+#: Streams over HTTP/2: headers, an ``Authorization`` header, signed envelopes.
+HTTP2_BINDING = StreamBinding(
+    route=route,
+    verify=_h2_verify,
+    option_headers=_h2_option_headers,
+    input_framing=_SignedEnvelopes,
+)
+
+
 class _Finished(Exception):
     """The stream ended on purpose (a fault); the record says how."""
 
@@ -200,6 +358,7 @@ class StreamHandler:
     :param context: what the emulator's handlers share.
     :param channel: the stream.
     :param headers: the request headers as received, pseudo-headers included.
+    :param binding: how the stream reaches the emulator (HTTP/2 by default).
     """
 
     def __init__(
@@ -207,8 +366,11 @@ class StreamHandler:
         context: ServiceContext,
         channel: StreamChannel,
         headers: Sequence[Tuple[str, str]],
+        *,
+        binding: StreamBinding = HTTP2_BINDING,
     ) -> None:
         self._ctx = context
+        self._binding = binding
         self._channel = channel
         self._headers = list(headers)
         self._loop = asyncio.get_running_loop()
@@ -235,6 +397,14 @@ class StreamHandler:
         self._end_of_session = False
         # Whether this stream owns a HealthScribe session's state.
         self._scribe_owner = False
+        # SessionResumeWindow: the session this stream belongs to, and where
+        # its result times start.
+        self._resumable: Optional[ResumableSession] = None
+        self._time_offset = 0.0
+        # With an injected clock, idle time and duration are measured on it
+        # too (checked as input arrives), so tests can simulate hours.
+        self._started_on_clock: Optional[datetime.datetime] = None
+        self._audio_on_clock: Optional[datetime.datetime] = None
 
     # -- entry point ----------------------------------------------------------
 
@@ -274,16 +444,14 @@ class StreamHandler:
         method = pseudo.get(":method", "")
         path = pseudo.get(":path", "")
         try:
-            operation, labels = route(method, path, self._ctx.operations)
+            operation, labels = self._binding.route(method, path, self._ctx.operations)
             self.record.operation = operation.name
-            verified = self._ctx.verifier.verify_request(method, path, self._headers)
+            verified = self._binding.verify(self._ctx.verifier, method, path, self._headers)
             self.record.request_signature_valid = verified.signature_valid
             if operation.kind == "unary":
                 await self._unary(operation, labels)
                 return
-            headers = {
-                name.lower(): value for name, value in self._headers if not name.startswith(":")
-            }
+            headers = self._binding.option_headers(path, self._headers)
             settings, echo = operation.validate(headers)
             self.record.session_id = settings.session_id
             if operation.scribe_sessions:
@@ -370,6 +538,9 @@ class StreamHandler:
                     "this stream has been terminated."
                 )
             )
+        self._join_resumable_session(operation, settings)
+        if self._ctx.clock is not None:
+            self._started_on_clock = self._audio_on_clock = self._ctx.clock()
         await self._channel.send_headers(
             [
                 (":status", "200"),
@@ -394,8 +565,7 @@ class StreamHandler:
                 self.record.add_fault(rule.fault.kind)
                 self._channel.set_pacing(rule.fault.ack_bytes, rule.fault.interval)
                 self._subscribe()
-        events = EventVerifier(verified, clock=self._ctx.clock)
-        decoder = EventStreamDecoder()
+        events = self._binding.input_framing(verified, self._ctx.clock)
         await self._fire_faults(0)
         idle_deadline = self._loop.time() + self._ctx.idle_timeout
         ended = False
@@ -411,14 +581,14 @@ class StreamHandler:
                     # END_STREAM without an end frame: accepted as the end of
                     # input, unless it cut a message short.
                     try:
-                        decoder.close()
+                        events.close()
                     except DecodeError as exc:
                         raise bad_request(
                             f"The input event stream ended inside a message: {exc}"
                         ) from None
                     break
                 try:
-                    envelopes = decoder.feed(data)
+                    envelopes = events.feed(data)
                 except DecodeError as exc:
                     raise bad_request(f"Invalid input event stream: {exc}") from None
                 for index, envelope in enumerate(envelopes):
@@ -451,9 +621,38 @@ class StreamHandler:
             self.record.audio_bytes,
         )
 
-    def _verify(self, events: EventVerifier, envelope: Message) -> Optional[bytes]:
+    def _join_resumable_session(self, operation: Operation, settings: StreamSettings) -> None:
+        """Resume the stream's session inside its ``SessionResumeWindow``."""
+        window = settings.headers.get("x-amzn-transcribe-session-resume-window")
+        if operation.name != "StartStreamTranscription" or not window:
+            return
+        session, resumed = self._ctx.sessions.resume_or_start(
+            settings.session_id, int(window), self._ctx.now()
+        )
+        self._resumable = session
+        self.record.resumed = resumed
+        if resumed and self._ctx.resumed_result_times == "session":
+            self._time_offset = session.finalised
+            self.record.time_offset = session.finalised
+
+    def _check_clock_timeouts(self) -> None:
+        """With an injected clock: the idle timeout and maximum duration, on it."""
+        if self._ctx.clock is None or self._started_on_clock is None:
+            return
+        now = self._ctx.clock()
+        last_audio = self._audio_on_clock or self._started_on_clock
+        if (now - last_audio).total_seconds() > self._ctx.idle_timeout:
+            raise bad_request(idle_timeout_message(self._ctx.idle_timeout))
+        if (now - self._started_on_clock).total_seconds() > self._ctx.max_duration:
+            raise limit_exceeded(
+                "Your stream has exceeded the maximum duration of "
+                f"{_duration_text(self._ctx.max_duration)}."
+            )
+        self._audio_on_clock = now
+
+    def _verify(self, events: InputFraming, envelope: Any) -> Optional[bytes]:
         try:
-            return events.verify(envelope)
+            return events.open(envelope)
         finally:
             self.record.signatures_passed = events.passed
             self.record.signatures_failed = events.failed
@@ -505,8 +704,10 @@ class StreamHandler:
                 "has ended."
             )
         self._audio_seen = True
+        self._check_clock_timeouts()
         session = self._session
         assert session is not None and self._settings is not None
+        check_audio_event_size(self._settings, len(message.payload))
         self.record.add_audio(message.payload)
         outputs = await self._engine_call(session.accept_audio, message.payload)
         await self._send_outputs(operation, self._settings, outputs)
@@ -559,6 +760,7 @@ class StreamHandler:
     ) -> None:
         for output in outputs:
             if isinstance(output, Segment):
+                output = self._session_timed(output)
                 event_type, payload = operation.serialize(output, settings)
             elif isinstance(output, RawEvent):
                 event_type, payload = output.event_type, dict(output.payload)
@@ -568,6 +770,27 @@ class StreamHandler:
             await self._stall_gate(reading=False)
             await self._channel.send_data(message)
             self.record.events_sent += 1
+
+    def _session_timed(self, segment: Segment) -> Segment:
+        """Shift a resumed stream's result times; remember the last final's end."""
+        offset = self._time_offset
+        if offset:
+            segment = dataclasses.replace(
+                segment,
+                start_time=round(segment.start_time + offset, 3),
+                end_time=round(segment.end_time + offset, 3),
+                words=tuple(
+                    dataclasses.replace(
+                        word,
+                        start_time=round(word.start_time + offset, 3),
+                        end_time=round(word.end_time + offset, 3),
+                    )
+                    for word in segment.words
+                ),
+            )
+        if self._resumable is not None and not segment.is_partial:
+            self._resumable.finalised = max(self._resumable.finalised, segment.end_time)
+        return segment
 
     # -- errors ---------------------------------------------------------------
 

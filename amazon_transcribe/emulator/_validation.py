@@ -58,6 +58,8 @@ __all__ = [
     "validate_start_medical_stream_transcription",
     "validate_start_call_analytics_stream_transcription",
     "validate_start_medical_scribe_stream",
+    "STREAM_TOO_BIG",
+    "check_audio_event_size",
 ]
 
 # -- enumerations (§7.1, §7.2), in model order: messages list them so --------
@@ -782,3 +784,35 @@ def validate_start_medical_scribe_stream(
     """
     request = _Request(_START_MEDICAL_SCRIBE_STREAM, headers)
     return _settings("StartMedicalScribeStream", request, headers, session_id_factory)
+
+
+#: The service's message for an audio event larger than it takes (as its
+#: clients report it: aws-sdk-js-v3#6338, aws-sdk-java-v2#2550).
+STREAM_TOO_BIG = "Your stream is too big. Reduce the frame size and try your request again."
+#: The older documented limit of one audio event (PROTOCOL.md §11.2).
+_AUDIO_EVENT_FLOOR = 32 * 1024
+# Operations whose channel count only a ConfigurationEvent states.
+_CHANNELS_BY_CONFIGURATION = frozenset(
+    ("StartCallAnalyticsStreamTranscription", "StartMedicalScribeStream")
+)
+
+
+def check_audio_event_size(settings: StreamSettings, size: int) -> None:
+    """Refuse an audio event the service would refuse as too big.
+
+    The current documentation allows one second of audio per event, the
+    older one 32 KB; the emulator refuses what exceeds both: more than
+    32 KiB *and* more than one second of 16-bit audio at the stream's rate
+    and channel count (two channels for the operations whose channels are
+    defined in a configuration event), so that a client within either
+    documented limit is never refused.
+
+    :param settings: the stream's settings.
+    :param size: the audio event's payload size in bytes.
+    :raises ServiceError: ``BadRequestException`` with the service's message.
+    """
+    stereo_possible = settings.operation in _CHANNELS_BY_CONFIGURATION
+    channels = max(settings.channels, 2 if stereo_possible else 1)
+    limit = max(_AUDIO_EVENT_FLOOR, settings.sample_rate * 2 * channels)
+    if size > limit:
+        raise bad_request(STREAM_TOO_BIG)

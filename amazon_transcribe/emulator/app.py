@@ -26,10 +26,11 @@ from typing import Dict, Mapping, NamedTuple, Optional, Type, Union
 from .certs import CertificatePaths, default_state_dir, ensure_certificates, server_ssl_context
 from .engine import Engine
 from .faults import Faults
-from ._handler import ServiceContext
+from ._handler import RESUMED_RESULT_TIMES, ServiceContext
 from .records import StreamRecords
 from ._connection import IDLE_CONNECTION_TIMEOUT, PREFACE_TIMEOUT
 from ._server import HANDSHAKE_TIMEOUT, EmulatorServer
+from ._websocket import WebSocketServer, websocket_ssl_context
 from .sigv4 import Clock, RequestVerifier
 
 __all__ = [
@@ -134,7 +135,14 @@ class TranscribeEmulator:
         the HTTP/2 connection preface.
     :param idle_connection_timeout: seconds a connection may stay open with
         no stream before it gets ``GOAWAY`` and is closed.
-    :raises ValueError: no credentials, or non-positive timeouts.
+    :param resumed_result_times: where the result times of a stream that
+        resumes a session inside its ``SessionResumeWindow`` start (the
+        service does not document it): ``"stream"`` at 0, like any stream,
+        or ``"session"`` where the session's last final result ended.
+    :param websocket_port: the port of the WebSocket endpoint (the
+        service's is 8443); 0 picks a free one.
+    :raises ValueError: no credentials, non-positive timeouts, or an
+        unknown ``resumed_result_times``.
     """
 
     def __init__(
@@ -155,7 +163,15 @@ class TranscribeEmulator:
         handshake_timeout: float = HANDSHAKE_TIMEOUT,
         preface_timeout: float = PREFACE_TIMEOUT,
         idle_connection_timeout: float = IDLE_CONNECTION_TIMEOUT,
+        resumed_result_times: str = "stream",
+        websocket_port: int = 0,
     ) -> None:
+        if resumed_result_times not in RESUMED_RESULT_TIMES:
+            raise ValueError(
+                f"resumed_result_times must be one of {', '.join(RESUMED_RESULT_TIMES)}, "
+                f"not {resumed_result_times!r}"
+            )
+        self._resumed_result_times = resumed_result_times
         table = dict(DEFAULT_CREDENTIALS if credentials is None else credentials)
         if not table:
             raise ValueError("give at least one credential pair")
@@ -176,6 +192,8 @@ class TranscribeEmulator:
         }
         self._host = host
         self._port = port
+        self._websocket_port = websocket_port
+        self._websocket: Optional[WebSocketServer] = None
         self._engine_spec = engine
         self._credentials = table
         self._verify = verify_signatures
@@ -225,6 +243,7 @@ class TranscribeEmulator:
             executor=self._executor,
             idle_timeout=self._idle_timeout,
             max_duration=self._max_duration,
+            resumed_result_times=self._resumed_result_times,
         )
         server = EmulatorServer(
             context, ssl_context, host=self._host, port=self._port, **self._connection_timeouts
@@ -234,7 +253,21 @@ class TranscribeEmulator:
         except BaseException:
             self._shutdown_executor()
             raise
+        websocket = WebSocketServer(
+            context,
+            websocket_ssl_context(self._paths),
+            host=self._host,
+            port=self._websocket_port,
+            handshake_timeout=self._connection_timeouts["handshake_timeout"],
+        )
+        try:
+            await websocket.start()
+        except BaseException:
+            await server.close()
+            self._shutdown_executor()
+            raise
         self._server = server
+        self._websocket = websocket
 
     async def close(self) -> None:
         """Close every connection, cancel every stream, stop the thread pool.
@@ -242,6 +275,9 @@ class TranscribeEmulator:
         Calling it again (or on an emulator never started) does nothing.
         """
         server, self._server = self._server, None
+        websocket, self._websocket = self._websocket, None
+        if websocket is not None:
+            await websocket.close()
         if server is not None:
             await server.close()
         self._shutdown_executor()
@@ -287,6 +323,24 @@ class TranscribeEmulator:
         :raises RuntimeError: not started.
         """
         return f"https://{_url_host(self._host)}:{self.port}"
+
+    @property
+    def websocket_port(self) -> int:
+        """The port of the WebSocket endpoint.
+
+        :raises RuntimeError: not started.
+        """
+        if self._websocket is None:
+            raise RuntimeError("the emulator is not started")
+        return self._websocket.address[1]
+
+    @property
+    def websocket_endpoint(self) -> str:
+        """The WebSocket endpoint URL, e.g. ``wss://127.0.0.1:8443``.
+
+        :raises RuntimeError: not started.
+        """
+        return f"wss://{_url_host(self._host)}:{self.websocket_port}"
 
     @property
     def ca_file(self) -> Path:
@@ -346,13 +400,17 @@ class TranscribeEmulator:
     def environment(self) -> Dict[str, str]:
         """The environment variables that point AWS clients at this emulator.
 
-        :returns: ``AWS_ENDPOINT_URL_TRANSCRIBE_STREAMING``, ``AWS_CA_BUNDLE``,
-            ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY`` and ``AWS_REGION``.
+        :returns: ``AWS_ENDPOINT_URL_TRANSCRIBE_STREAMING``,
+            ``AWS_ENDPOINT_URL_TRANSCRIBE_STREAMING_WEBSOCKET`` (read by
+            :func:`~amazon_transcribe.presign.presign_websocket_url`),
+            ``AWS_CA_BUNDLE``, ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``
+            and ``AWS_REGION``.
         :raises RuntimeError: not started.
         """
         credentials = self.credentials
         return {
             "AWS_ENDPOINT_URL_TRANSCRIBE_STREAMING": self.endpoint,
+            "AWS_ENDPOINT_URL_TRANSCRIBE_STREAMING_WEBSOCKET": self.websocket_endpoint,
             "AWS_CA_BUNDLE": str(self.ca_file),
             "AWS_ACCESS_KEY_ID": credentials.access_key_id,
             "AWS_SECRET_ACCESS_KEY": credentials.secret_access_key,

@@ -99,6 +99,11 @@ class StreamRecord:
         self.request_headers: List[Tuple[str, str]] = list(request_headers)
         #: The request id of the response (``x-amzn-request-id``).
         self.request_id = request_id
+        #: The client's ``user-agent`` header (``None`` when it sent none).
+        self.user_agent: Optional[str] = next(
+            (value for name, value in self.request_headers if name.lower() == "user-agent"),
+            None,
+        )
         #: The operation name, once routed (``None`` for unknown routes).
         self.operation: Optional[str] = None
         #: The session id (the client's or a generated one), once validated.
@@ -124,6 +129,11 @@ class StreamRecord:
         self.events_sent = 0
         #: Injected faults that fired on this stream, by kind (e.g. ``stall``).
         self.faults: List[str] = []
+        #: Whether the stream resumed a session inside its ``SessionResumeWindow``.
+        self.resumed = False
+        #: Seconds added to the result times of this stream (a resumed
+        #: stream with ``resumed_result_times="session"``), else 0.
+        self.time_offset = 0.0
         #: The error the stream ended with, as ``(type, message)``.
         self.error: Optional[Tuple[str, str]] = None
         #: How the stream ended (see the module documentation); ``None`` while

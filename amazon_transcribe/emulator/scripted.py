@@ -84,6 +84,7 @@ false), ``transcript`` (default: the words joined by spaces), ``words``,
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from dataclasses import dataclass
@@ -110,6 +111,8 @@ __all__ = [
     "DEFAULT_SCRIPT",
     "ScriptedSession",
     "ScriptedEngine",
+    "PositionalEngine",
+    "position_audio",
 ]
 
 #: Transcript of the default script's segments.
@@ -782,3 +785,144 @@ class ScriptedEngine(Engine):
         self._slots.acquire()
         return ScriptedSession(script, settings, on_close=self._slots.release)
 
+
+
+# ------------------------------------------------------- positional engine
+
+
+def position_audio(seconds: int, *, sample_rate: int = 16000, block_seconds: float = 1.0,
+                   first_block: int = 0) -> bytes:
+    """PCM audio that :class:`PositionalEngine` transcribes by position.
+
+    Block ``n`` (of ``block_seconds``) holds the 16-bit sample value ``n + 1``
+    throughout, so the engine can tell which block of the original audio it
+    hears even when a stream starts in the middle (a resumed stream).
+
+    :param seconds: whole seconds of audio.
+    :param sample_rate: samples per second.
+    :param block_seconds: seconds per block (the engine's segment length).
+    :param first_block: the number of the first block.
+    :returns: mono signed 16-bit little-endian PCM.
+    """
+    samples = int(round(sample_rate * block_seconds))
+    blocks = int(round(seconds / block_seconds))
+    return b"".join(
+        (first_block + n + 1).to_bytes(2, "little", signed=True) * samples
+        for n in range(blocks)
+    )
+
+
+class _PositionalSession(RecognitionSession):
+    """One stream of a :class:`PositionalEngine`."""
+
+    def __init__(self, settings: StreamSettings, block_bytes: int,
+                 on_close: Callable[[], None]) -> None:
+        self._settings = settings
+        self._block_bytes = block_bytes
+        self._bytes_per_second = settings.sample_rate * 2.0
+        self._pending = bytearray()
+        self._block_start = 0  # bytes of this stream before the open block
+        self._partial_sent = False
+        self._on_close: Optional[Callable[[], None]] = on_close
+
+    def _segment(self, block: bytes, partial: bool) -> Optional[Segment]:
+        # The block's first sample says which block of the original it is;
+        # silence (keep-alive audio) is not transcribed.
+        value = int.from_bytes(block[:2], "little", signed=True)
+        if value == 0:
+            return None
+        start = self._block_start / self._bytes_per_second
+        end = (self._block_start + len(block)) / self._bytes_per_second
+        tokens = [f"block{value}", "words."] if not partial else [f"block{value}"]
+        result_id = str(uuid.uuid5(
+            _ID_NAMESPACE, f"{self._settings.session_id}/position/{self._block_start}"))
+        words = _spread(tokens, start, end, final=not partial, stabilization=False,
+                        speaker=None)
+        return Segment(result_id=result_id, start_time=round(start, 3), end_time=round(end, 3),
+                       is_partial=partial, transcript=_join(words), words=tuple(words))
+
+    def accept_audio(self, chunk: bytes) -> List[EngineOutput]:
+        """Take audio; one final per complete block, a partial halfway.
+
+        :param chunk: PCM audio.
+        :returns: the results the chunk completed.
+        """
+        self._pending += chunk
+        outputs: List[EngineOutput] = []
+        while len(self._pending) >= self._block_bytes:
+            block = bytes(self._pending[: self._block_bytes])
+            del self._pending[: self._block_bytes]
+            segment = self._segment(block, partial=False)
+            if segment is not None:
+                outputs.append(segment)
+            self._block_start += len(block)
+            self._partial_sent = False
+        if not self._partial_sent and len(self._pending) >= self._block_bytes // 2 > 0:
+            self._partial_sent = True
+            segment = self._segment(bytes(self._pending[:2]) or b"\0\0", partial=True)
+            if segment is not None:
+                outputs.append(dataclasses.replace(
+                    segment, end_time=round(
+                        (self._block_start + len(self._pending)) / self._bytes_per_second, 3)))
+        return outputs
+
+    def finish(self) -> List[EngineOutput]:
+        """The input ended: a final for the open block, if it holds audio.
+
+        :returns: that final, or nothing.
+        """
+        if len(self._pending) < 2:
+            return []
+        block, self._pending = bytes(self._pending), bytearray()
+        segment = self._segment(block, partial=False)
+        return [segment] if segment is not None else []
+
+    def close(self) -> None:
+        """Free the engine's session slot (idempotent)."""
+        on_close, self._on_close = self._on_close, None
+        if on_close is not None:
+            on_close()
+
+
+class PositionalEngine(Engine):
+    """Transcribes PCM audio by its position in the original recording.
+
+    Meant for resume tests: audio made by :func:`position_audio` carries its
+    block number in every sample, so the engine emits, for each complete
+    block of ``block_seconds`` that a stream receives, one final result
+    ``"block<N> words."`` timed over that block (and a partial result
+    halfway through it). A stream that resumes at a block boundary and
+    replays the audio after it therefore yields the same finals, text and
+    (shifted) times, as an unbroken run. Silence is never transcribed.
+
+    :param block_seconds: seconds of audio per result.
+    :param max_sessions: concurrent sessions allowed (no limit when ``None``).
+    :raises ValueError: ``block_seconds`` is not positive.
+    """
+
+    blocking = False
+
+    def __init__(self, *, block_seconds: float = 1.0,
+                 max_sessions: Optional[int] = None) -> None:
+        if not block_seconds > 0:
+            raise ValueError(f"block_seconds must be positive, not {block_seconds!r}")
+        #: Seconds of audio per result.
+        self.block_seconds = block_seconds
+        self._slots = SessionSlots(
+            max_sessions, f"The emulator serves at most {max_sessions} concurrent streams."
+        )
+
+    def open_session(self, settings: StreamSettings) -> RecognitionSession:
+        """Open a session for a PCM stream.
+
+        :param settings: the stream's settings.
+        :returns: the session.
+        :raises ServiceError: ``BadRequestException`` for audio other than
+            PCM, ``LimitExceededException`` beyond ``max_sessions``.
+        """
+        if settings.media_encoding != "pcm":
+            raise ServiceError("BadRequestException",
+                               "The positional engine transcribes PCM audio only.")
+        block_bytes = int(round(settings.sample_rate * self.block_seconds)) * 2
+        self._slots.acquire()
+        return _PositionalSession(settings, block_bytes, self._slots.release)

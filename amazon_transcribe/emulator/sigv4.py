@@ -42,6 +42,7 @@ __all__ = [
     "SERVICE_NAME",
     "EMPTY_SHA256",
     "DEFAULT_MAX_SKEW",
+    "MAX_PRESIGN_EXPIRES",
     "Clock",
     "SigningKey",
     "VerifiedRequest",
@@ -57,6 +58,10 @@ EVENT_ALGORITHM = "AWS4-HMAC-SHA256-PAYLOAD"
 SERVICE_NAME = "transcribe"
 #: Hex SHA-256 of no bytes: the payload hash of the old SDK and of the end frame.
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+#: The longest ``X-Amz-Expires`` of a presigned URL, in seconds (PROTOCOL.md §11.3).
+MAX_PRESIGN_EXPIRES = 300
+#: The payload hash a presigned URL may state instead of the empty body's.
+_UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 #: How far a signing time may be from the server's clock, either way.
 DEFAULT_MAX_SKEW = datetime.timedelta(minutes=5)
 
@@ -379,6 +384,150 @@ class RequestVerifier:
                 raise
         return self._lenient(method, path, headers)
 
+    def verify_presigned(
+        self, method: str, path: str, headers: Sequence[Tuple[str, str]]
+    ) -> VerifiedRequest:
+        """Check a presigned request (SigV4 in the query string): a WebSocket handshake.
+
+        The query carries ``X-Amz-Algorithm``, ``X-Amz-Credential``,
+        ``X-Amz-Date``, ``X-Amz-Expires`` (1 to :data:`MAX_PRESIGN_EXPIRES`
+        seconds), ``X-Amz-SignedHeaders``, ``X-Amz-Signature`` and, for
+        temporary credentials, ``X-Amz-Security-Token``; every parameter but
+        the signature is part of the canonical query. The payload hash is the
+        empty body's (``UNSIGNED-PAYLOAD`` is accepted too).
+
+        :param method: the HTTP method of the handshake (``GET``).
+        :param path: the request target as received, query included.
+        :param headers: the handshake's headers (``host`` among them).
+        :returns: the verified request (no event chain follows it).
+        :raises ServiceError: (only with ``verify=True``) the URL is not
+            authentic: ``MissingAuthenticationTokenException`` (no signing
+            parameters), ``IncompleteSignatureException`` (a parameter is
+            missing or malformed), ``InvalidSignatureException`` (wrong
+            scope), ``UnrecognizedClientException`` (unknown access key, a
+            signature that does not match, an expired or not yet valid URL:
+            the service reports a bad WebSocket signature so), all HTTP 403.
+        """
+        try:
+            return self._verify_presigned(method, path, headers)
+        except ServiceError:
+            if self._verify:
+                raise
+        # verify=False: accept, and report that the check failed.
+        return VerifiedRequest(
+            access_key_id=None,
+            region=None,
+            service=None,
+            date=None,
+            seed_signature=None,
+            signature_valid=False,
+            enforce=False,
+        )
+
+    def _verify_presigned(
+        self, method: str, path: str, headers: Sequence[Tuple[str, str]]
+    ) -> VerifiedRequest:
+        uri, _, query = path.partition("?")
+        params: Dict[str, List[str]] = {}
+        unsigned_parts: List[str] = []
+        for part in query.split("&"):
+            if not part:
+                continue
+            name = urllib.parse.unquote(part.partition("=")[0])
+            params.setdefault(name, []).append(urllib.parse.unquote(part.partition("=")[2]))
+            if name != "X-Amz-Signature":
+                unsigned_parts.append(part)
+        if not any(name.startswith("X-Amz-") for name in params):
+            raise _auth_error("MissingAuthenticationTokenException", "Missing Authentication Token")
+        for name, values in params.items():
+            if name.startswith("X-Amz-") and len(values) > 1:
+                raise _incomplete(f"The query has {len(values)} '{name}' parameters; it must have one.")
+        missing = [
+            name
+            for name in (
+                "X-Amz-Algorithm",
+                "X-Amz-Credential",
+                "X-Amz-Date",
+                "X-Amz-Expires",
+                "X-Amz-SignedHeaders",
+                "X-Amz-Signature",
+            )
+            if not params.get(name, [""])[0]
+        ]
+        if missing:
+            raise _incomplete(
+                "A presigned URL requires the query parameters "
+                + ", ".join(f"'{name}'" for name in missing)
+                + "."
+            )
+        value = {name: values[0] for name, values in params.items()}
+        algorithm = value["X-Amz-Algorithm"]
+        if algorithm != ALGORITHM:
+            raise _incomplete(
+                f"Unsupported AWS 'algorithm': {algorithm!r} (expected {ALGORITHM!r})."
+            )
+        auth = _parse_authorization(
+            f"{ALGORITHM} Credential={value['X-Amz-Credential']}, "
+            f"SignedHeaders={value['X-Amz-SignedHeaders']}, Signature={value['X-Amz-Signature']}"
+        )
+        amz_date = value["X-Amz-Date"]
+        signed_at = _parse_amz_date(amz_date)
+        expires_text = value["X-Amz-Expires"]
+        if not expires_text.isdigit() or not 1 <= int(expires_text) <= MAX_PRESIGN_EXPIRES:
+            raise _incomplete(
+                f"X-Amz-Expires must be a whole number of seconds from 1 to "
+                f"{MAX_PRESIGN_EXPIRES}, not '{expires_text}'."
+            )
+        self._check_scope(auth, amz_date)
+        secret = self._credentials.get(auth.access_key_id)
+        if secret is None:
+            raise _auth_error(
+                "UnrecognizedClientException", "The security token included in the request is invalid."
+            )
+        grouped = _group(headers)
+        self._check_signed_set(auth, grouped)
+        now = self._clock()
+        expires_at = signed_at + datetime.timedelta(seconds=int(expires_text))
+        if now > expires_at:
+            raise _auth_error(
+                "UnrecognizedClientException",
+                f"Signature expired: {_amz_date(expires_at)} is now earlier than {_amz_date(now)} "
+                f"(X-Amz-Date {amz_date} + X-Amz-Expires {expires_text} s).",
+            )
+        if signed_at > now + self._max_skew:
+            raise _auth_error(
+                "UnrecognizedClientException",
+                f"Signature not yet current: {amz_date} is still later than "
+                f"{_amz_date(now + self._max_skew)}.",
+            )
+        key = _KeyDeriver(secret, auth.region, auth.service)
+        signed_path = uri + "?" + "&".join(unsigned_parts)
+        expected = b""
+        canonical = ""
+        for payload_hash in (EMPTY_SHA256, _UNSIGNED_PAYLOAD):
+            expected, canonical, _, _ = self._signature(
+                auth, method, signed_path, grouped, amz_date, key, payload_hash=payload_hash
+            )
+            if hmac.compare_digest(expected, auth.signature.lower().encode("ascii", "replace")):
+                break
+        else:
+            raise _auth_error(
+                "UnrecognizedClientException",
+                f"{_SIGNATURE_MISMATCH}\n\nThe Canonical String for this request should have "
+                f"been\n'{canonical}'\n",
+            )
+        return VerifiedRequest(
+            access_key_id=auth.access_key_id,
+            region=auth.region,
+            service=auth.service,
+            date=signed_at,
+            seed_signature=auth.signature.lower(),
+            session_token=value.get("X-Amz-Security-Token"),
+            signature_valid=True,
+            enforce=self._verify,
+            signing_key=key,
+        )
+
     def _verify_request(
         self, method: str, path: str, headers: Sequence[Tuple[str, str]]
     ) -> VerifiedRequest:
@@ -526,6 +675,8 @@ class RequestVerifier:
         grouped: Mapping[str, List[str]],
         amz_date: str,
         key: SigningKey,
+        *,
+        payload_hash: Optional[str] = None,
     ) -> Tuple[bytes, str, str, List[str]]:
         """:returns: expected hex signature (ASCII bytes), canonical request,
         string to sign, and the signed names the request lacks."""
@@ -542,7 +693,8 @@ class RequestVerifier:
                 values = []
             lines.append(f"{name}:{_canonical_value(values)}\n")
         uri, _, query = path.partition("?")
-        payload_hash = _single(grouped, "x-amz-content-sha256") or EMPTY_SHA256
+        if payload_hash is None:
+            payload_hash = _single(grouped, "x-amz-content-sha256") or EMPTY_SHA256
         canonical = "\n".join(
             (
                 method.upper(),

@@ -18,7 +18,8 @@ from typing import Any, AsyncIterator, Dict, List, Optional, Type
 
 import pytest
 
-from amazon_transcribe import __version__
+from amazon_transcribe._useragent import _user_agent
+from amazon_transcribe._useragent import _user_agent
 from amazon_transcribe._serialize import _audio_event_message
 from amazon_transcribe.deserialize import (
     TranscribeStreamingEventParser,
@@ -341,7 +342,7 @@ def test_the_request_is_a_post_to_stream_transcription_with_a_streaming_body() -
         "x-amzn-transcribe-media-encoding": "pcm",
         # The shape's default (False), as our core writes it.
         "x-amzn-transcribe-identify-multiple-languages": "false",
-        "user-agent": f"transcribe-streaming-sdk-{__version__}",
+        "user-agent": _user_agent(),
         "host": "transcribestreaming.us-west-2.amazonaws.com",
     }
     prepared = request.prepare()
@@ -399,7 +400,7 @@ def test_every_option_has_its_header() -> None:
         prefix + "pii-entity-types": "NAME,ADDRESS",
         prefix + "content-redaction-type": "PII",
         prefix + "content-identification-type": "PII",
-        "user-agent": f"transcribe-streaming-sdk-{__version__}",
+        "user-agent": _user_agent(),
         "host": "transcribestreaming.us-west-2.amazonaws.com",
     }
 

@@ -875,6 +875,7 @@ async def test_command_line_prints_usable_environment(tmp_path: Path) -> None:
         assert set(environment) == {
             "AWS_ENDPOINT_URL_TRANSCRIBE_STREAMING", "AWS_CA_BUNDLE", "AWS_ACCESS_KEY_ID",
             "AWS_SECRET_ACCESS_KEY", "AWS_REGION",
+            "AWS_ENDPOINT_URL_TRANSCRIBE_STREAMING_WEBSOCKET",
         }
         endpoint = environment["AWS_ENDPOINT_URL_TRANSCRIBE_STREAMING"]
         assert endpoint.startswith("https://127.0.0.1:")
