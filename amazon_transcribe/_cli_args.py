@@ -153,12 +153,21 @@ def build_parser() -> argparse.ArgumentParser:
                       help="endpoint URL (default AWS_ENDPOINT_URL_TRANSCRIBE_STREAMING or "
                            "the region's)")
     conn.add_argument("--ca-bundle", metavar="PEM", help="CA certificates to trust")
-    conn.add_argument("--profile", help="AWS profile for credentials")
+    conn.add_argument("--profile", help="AWS profile (as AWS_PROFILE: credentials, SSO "
+                      "included, region, endpoint settings)")
     conn.add_argument("--local", action="store_true",
                       help="start the emulator in this process and use it (the "
                            "'emulator' extra; offline recognition, no AWS account)")
     conn.add_argument("--local-engine", choices=("sphinx", "scripted"), default="sphinx",
                       help="recognition engine of --local (default sphinx)")
+    # Not in --help: a test hook (docs/cli.rst) that makes the --local
+    # emulator misbehave, to show what resilience does.
+    conn.add_argument("--local-fault", action="append", default=[], metavar="SPEC",
+                      help=argparse.SUPPRESS)
+    conn.add_argument("--no-resilience", action="store_true",
+                      help="no keep-alive, retried start or resume after a dropped or "
+                           "failed stream (on by default for PCM audio: the microphone, "
+                           "WAV and raw files, standard input)")
 
     out = parser.add_argument_group("output")
     out.add_argument("-f", "--format", choices=FORMATS, default="text")
@@ -182,6 +191,8 @@ def _check_args(args: argparse.Namespace) -> None:
                        EXIT_USAGE)
     if args.local and args.endpoint:
         raise _CliError("--local and --endpoint exclude each other", EXIT_USAGE)
+    if args.local_fault and not args.local:
+        raise _CliError("--local-fault needs --local", EXIT_USAGE)
     if not 10 <= args.chunk_ms <= 1000:
         raise _CliError("--chunk-ms must be 10-1000 (50-200 recommended)", EXIT_USAGE)
     identify = args.identify_language or args.identify_multiple_languages

@@ -22,7 +22,7 @@ import signal
 import sys
 import traceback
 from contextlib import AsyncExitStack
-from typing import IO, Any, Optional, Sequence, TextIO
+from typing import IO, Any, Dict, Optional, Sequence, TextIO
 
 from ._cli_args import (
     _PROG,
@@ -49,6 +49,7 @@ from .exceptions import (
     ServiceException,
     ValidationException,
 )
+from .resilience import ReplayOverflow, StreamResumed
 from .sources import AudioSource, AudioSourceError
 from .transcript import TranscriptAssembler
 
@@ -90,9 +91,34 @@ async def _start_local(args: argparse.Namespace, stack: AsyncExitStack) -> Any:
             f"--local needs the emulator extra: pip install 'amazon-transcribe[emulator]' ({exc})",
             EXIT_USAGE,
         ) from exc
-    emulator = TranscribeEmulator(engine=engine)
+    from .emulator.faults import FaultSpecError, Faults, parse_fault_spec
+
+    faults = Faults()
+    for spec in args.local_fault:
+        try:
+            fault, session_id, times = parse_fault_spec(spec)
+        except FaultSpecError as exc:
+            raise _CliError(f"--local-fault {exc}", EXIT_USAGE) from None
+        faults.add(fault, session_id=session_id, times=times)
+    emulator = TranscribeEmulator(engine=engine, faults=faults)
     await stack.enter_async_context(emulator)
     return emulator
+
+
+async def _start_stream(client: Any, args: argparse.Namespace, options: Dict[str, Any]) -> Any:
+    """A resilient stream for PCM audio unless ``--no-resilience``, else a plain one.
+
+    Compressed audio (FLAC, Ogg Opus) goes out as it is read: silence cannot
+    be made for it, nor a replay started at an arbitrary byte.
+    """
+    if args.no_resilience or options.get("media_encoding") != "pcm":
+        return await client.start_stream_transcription(**options)
+    return await client.start_resilient_stream_transcription(**options)
+
+
+def _note(message: str) -> None:
+    sys.stderr.write(f"{_PROG}: {message}\n")
+    sys.stderr.flush()
 
 
 def _classify(exc: BaseException) -> Optional[_CliError]:
@@ -117,7 +143,7 @@ def _classify(exc: BaseException) -> Optional[_CliError]:
 
 
 async def _run(args: argparse.Namespace) -> int:
-    from .auth import AwsCrtCredentialResolver, CredentialResolver, StaticCredentialResolver
+    from .auth import CredentialResolver, StaticCredentialResolver
     from .client import TranscribeStreamingClient
 
     _check_args(args)
@@ -141,7 +167,9 @@ async def _run(args: argparse.Namespace) -> int:
             ca_bundle = str(emulator.ca_file)
             resolver = StaticCredentialResolver(*emulator.credentials)
         elif args.profile:
-            resolver = AwsCrtCredentialResolver(profile_name=args.profile)
+            # As AWS_PROFILE: the profile selects the credentials (SSO
+            # included), the region and the endpoint settings alike.
+            os.environ["AWS_PROFILE"] = args.profile
         try:
             # The client reads the region from AWS_REGION or the profile too.
             client = TranscribeStreamingClient(region=region, endpoint=endpoint,
@@ -151,7 +179,10 @@ async def _run(args: argparse.Namespace) -> int:
                             "the AWS profile", EXIT_USAGE) from None
         await stack.enter_async_context(client)
         options = _stream_options(args, source)
-        stream = await client.start_stream_transcription(**options)
+        stream = await _start_stream(client, args, options)
+        if not args.no_resilience:
+            # Closed before the client: its supervisor uses the client.
+            stack.push_async_callback(stream.aclose)
 
         if args.output:
             try:
@@ -179,6 +210,17 @@ async def _run(args: argparse.Namespace) -> int:
 
         async def receive() -> None:
             async for event in stream.output_stream:
+                if isinstance(event, StreamResumed):
+                    # The transcript carries on; say why there was a gap.
+                    _note(f"stream resumed after {event.reason} "
+                          f"({event.gap_seconds:.1f} s gap, "
+                          f"{event.replayed_seconds:.1f} s of audio sent again)")
+                    continue
+                if isinstance(event, ReplayOverflow):
+                    _note(f"{event.lost_seconds:.1f} s of audio from "
+                          f"{event.lost_from:.1f} s could not be sent again and are "
+                          "missing from the transcript")
+                    continue
                 for segment in assembler.add_event(event):
                     display.final(segment)
                 display.partial(assembler)
@@ -254,6 +296,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
+    if not args.debug:
+        # Resumes are told as one line by the command itself (_note), not
+        # by the resilience module's log lines.
+        logging.getLogger("amazon_transcribe.resilience").addHandler(logging.NullHandler())
+        logging.getLogger("amazon_transcribe.resilience").propagate = False
     if args.debug:
         logging.basicConfig(level=logging.DEBUG, stream=sys.stderr,
                             format="%(asctime)s %(name)s %(levelname)s %(message)s")

@@ -43,8 +43,10 @@ from awscrt.auth import (
 from awscrt.http import HttpHeaders, HttpRequest
 
 from ._signer import _EMPTY_SHA256, _SERVICE_NAME
-from .auth import AwsCrtCredentialResolver, CredentialResolver, Credentials
+from .auth import CredentialResolver, Credentials
 from .call_analytics import StartCallAnalyticsStreamTranscriptionRequest
+from ._chain import _default_credential_resolver
+from ._config import _load_client_config
 from .endpoints import _endpoint_for_region, _endpoint_from_environment, _signing_region
 from .exceptions import CredentialsException, NoRegionError, ValidationException
 from .medical import StartMedicalStreamTranscriptionRequest
@@ -97,14 +99,17 @@ def websocket_path(spec: OperationSpec[Any]) -> str:
     return spec.path + "-websocket"
 
 
-def _websocket_endpoint(region: str, endpoint: Optional[str]) -> Tuple[str, str]:
+def _websocket_endpoint(
+    region: str, endpoint: Optional[str], *, use_fips: bool = False, use_dualstack: bool = False
+) -> Tuple[str, str]:
     """:returns: the ``wss://host[:port]`` base URL and the signed ``host`` value."""
     if endpoint is None:
         endpoint = os.environ.get(WEBSOCKET_ENDPOINT_VARIABLE, "").strip() or None
     if endpoint is None:
         # A custom HTTP/2 endpoint (a VPC endpoint, say) serves WebSockets
         # on the same host, on the service's WebSocket port.
-        base = _endpoint_from_environment() or _endpoint_for_region(region)
+        base = _endpoint_from_environment() or _endpoint_for_region(
+            region, use_fips=use_fips, use_dualstack=use_dualstack)
         parts = urlsplit(base)
         if not parts.hostname:
             raise ValidationException(f"endpoint {base!r} has no host name")
@@ -155,8 +160,9 @@ async def presign_websocket_url(
         ``StartStreamTranscriptionRequest(language_code="en-US",
         media_sample_rate_hz=16000, media_encoding="pcm")``; its type selects
         the operation (standard, medical or call analytics).
-    :param region: the AWS region; by default ``AWS_REGION`` or
-        ``AWS_DEFAULT_REGION``.
+    :param region: the AWS region; by default ``AWS_REGION``,
+        ``AWS_DEFAULT_REGION`` or the profile's ``region``, as for the client
+        (FIPS and dual-stack settings are read the same way).
     :param credential_resolver: where the signing credentials come from; by
         default the standard AWS chain.
     :param endpoint: a ``wss://host[:port]`` endpoint; by default from the
@@ -185,13 +191,18 @@ async def presign_websocket_url(
     if date is not None and date.tzinfo is None:
         raise ValidationException("date must be timezone-aware")
     spec.check(request)
-    region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    # The same settings as a client's: option > environment > profile.
+    config = _load_client_config(region=region or None)
+    region = config.region
     if not region:
         raise NoRegionError(
-            "a region is required: pass region=... or set AWS_REGION or AWS_DEFAULT_REGION"
+            "a region is required: pass region=..., set AWS_REGION or AWS_DEFAULT_REGION, "
+            "or set region in the AWS profile"
         )
-    base, host = _websocket_endpoint(region, endpoint)
-    resolver = credential_resolver or AwsCrtCredentialResolver()
+    base, host = _websocket_endpoint(
+        region, endpoint, use_fips=config.use_fips, use_dualstack=config.use_dualstack)
+    resolver = credential_resolver or _default_credential_resolver(
+        config, ca_file=config.ca_bundle, timeout=10.0)
     credentials = await resolver.get_credentials()
     if credentials is None:
         raise CredentialsException("the credential resolver returned no credentials")

@@ -485,7 +485,10 @@ class ResilientStream:
         self._progress_since_resume = True
         self._unproductive = 0
         self._input_ended = False
-        self._end_written = asyncio.Event()
+        self._end_written = asyncio.Event()  # the end frame reached some stream
+        # Whether the current stream got the end frame: a stream resumed after
+        # the end was written to its predecessor must be sent it again.
+        self._end_on_current = False
         self._audio_ready = asyncio.Event()  # wakes the writer
         self._space = asyncio.Event()  # wakes a sender waiting for the buffer
         self._failed = asyncio.Event()
@@ -654,6 +657,7 @@ class ResilientStream:
     async def _serve_current(self) -> _Outcome:
         assert self._current is not None
         stream = self._current
+        self._end_on_current = False
         tasks = [
             asyncio.ensure_future(self._write(stream)),
             asyncio.ensure_future(self._read(stream)),
@@ -694,7 +698,7 @@ class ResilientStream:
                 self._space.set()
                 continue
             if self._input_ended:
-                if not self._end_written.is_set():
+                if not self._end_on_current:
                     self._send_started = policy.clock()
                     try:
                         await stream.input_stream.end_stream()
@@ -702,6 +706,7 @@ class ResilientStream:
                         return self._classify(error)
                     finally:
                         self._send_started = None
+                    self._end_on_current = True
                     self._end_written.set()
                 await asyncio.Event().wait()  # the reader decides what comes next
             self._audio_ready.clear()
@@ -730,7 +735,7 @@ class ResilientStream:
                     return ("rotation", None)
         except SDKError as error:
             return self._classify(error)
-        if self._end_written.is_set():
+        if self._end_on_current:
             return _DONE
         # The output ended though the input did not: the stream was cut.
         return ("ended", None)

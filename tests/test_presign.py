@@ -196,8 +196,27 @@ async def test_bad_arguments_are_validation_errors(kwargs: Dict[str, Any], messa
         await presign(**kwargs)
 
 
-async def test_no_region(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_no_region(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     monkeypatch.delenv("AWS_REGION", raising=False)
     monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-such-config"))
     with pytest.raises(NoRegionError):
         await presign(region=None)
+
+
+async def test_region_and_fips_from_the_profile(monkeypatch: pytest.MonkeyPatch,
+                                                tmp_path: Any) -> None:
+    # The settings a client reads, read the same way: here from the profile.
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_USE_FIPS_ENDPOINT",
+                 "AWS_USE_DUALSTACK_ENDPOINT", "AWS_ENDPOINT_URL_TRANSCRIBE_STREAMING_WEBSOCKET",
+                 "AWS_ENDPOINT_URL_TRANSCRIBE_STREAMING", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    config = tmp_path / "config"
+    config.write_text("[profile captions]\nregion = ca-central-1\nuse_fips_endpoint = true\n",
+                      encoding="utf-8")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_PROFILE", "captions")
+    url = await presign(region=None, endpoint=None)
+    assert url.startswith(
+        "wss://transcribestreaming-fips.ca-central-1.amazonaws.com:8443/stream-transcription-websocket?")
+    assert "%2Fca-central-1%2Ftranscribe%2Faws4_request" in url

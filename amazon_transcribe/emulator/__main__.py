@@ -166,6 +166,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds a stream may last before LimitExceededException (default: 14400)",
     )
     parser.add_argument(
+        "--resumed-result-times",
+        choices=("stream", "session"),
+        default="stream",
+        help=(
+            "where the result times of a stream that resumes a session inside its "
+            "SessionResumeWindow start (undocumented by the service): 'stream' at 0, "
+            "like any stream, or 'session' where the session's last final result "
+            "ended (default: %(default)s)"
+        ),
+    )
+    parser.add_argument(
         "--max-sessions",
         type=_positive_int,
         metavar="N",
@@ -333,6 +344,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         handshake_timeout=args.handshake_timeout,
         preface_timeout=args.preface_timeout,
         idle_connection_timeout=args.idle_connection_timeout,
+        resumed_result_times=args.resumed_result_times,
     )
     _return_big_buffers_to_the_system()
     sink: Optional["IO[str]"] = None

@@ -133,7 +133,8 @@ async def test_service_error_in_stream(transcribe_emulator: TranscribeEmulator) 
 
     transcribe_emulator.faults.add(ExceptionFault(
         "LimitExceededException", "scripted limit", after_events=3))
-    run = await run_cli("--fast", str(ASSETS / "sense-0880.wav"),
+    # Without resilience (which would resume; see test_cli_resilience.py).
+    run = await run_cli("--fast", "--no-resilience", str(ASSETS / "sense-0880.wav"),
                         env=env_of(transcribe_emulator))
     assert run.status == EXIT["service"]
     assert "LimitExceededException" in one_line_error(run)
