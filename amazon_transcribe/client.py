@@ -254,6 +254,29 @@ class TranscribeStreamingClient:
         """Whether the client is open or closed."""
         return self._state
 
+    @property
+    def endpoint_resolver(self) -> BaseEndpointResolver:
+        """The resolver of the endpoint the client's streams go to.
+
+        The one given, or the one the client built from the endpoint, FIPS
+        and dual-stack settings; ``await client.endpoint_resolver.resolve(client.region)``
+        is the URL a stream starts on.
+        """
+        return self._endpoint_resolver
+
+    @property
+    def user_agent(self) -> str:
+        """The ``User-Agent`` header the client sends (app id and extra included)."""
+        return self._user_agent
+
+    @property
+    def warm_connection_ready(self) -> bool:
+        """Whether a warm connection is open and ready for the next stream.
+
+        Always ``False`` for a client made without ``warm_connection=True``.
+        """
+        return self._warm is not None and self._warm.ready
+
     async def __aenter__(self) -> "TranscribeStreamingClient":
         if self._state is ClientState.CLOSED:
             raise SDKError("the client is closed; make a new TranscribeStreamingClient")

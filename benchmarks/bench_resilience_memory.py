@@ -123,7 +123,18 @@ async def main(argv: Optional[Sequence[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=int, default=30,
                         help="minutes of audio in the measured stream (default: %(default)s)")
+    parser.add_argument("--heap-big-buffers", action="store_true",
+                        help="leave glibc's mmap threshold alone (see below)")
     args = parser.parse_args(argv)
+    if not args.heap_big_buffers:
+        # The in-process emulator's TLS connections (one per resumed stream
+        # after a reset or GOAWAY) each allocate 256 KiB buffers; glibc
+        # otherwise moves such blocks to the heap after the first is freed
+        # and the heap then creeps. The emulator's command line sets the same
+        # threshold; the client does not need it.
+        from amazon_transcribe.emulator.__main__ import _return_big_buffers_to_the_system
+
+        _return_big_buffers_to_the_system()
     with tempfile.TemporaryDirectory() as state:
         faults = _OnePerStream()
         async with TranscribeEmulator(engine=PositionalEngine(), state_dir=state,

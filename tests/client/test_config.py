@@ -6,12 +6,15 @@ AWS SDKs' settings reference has it. Each test names the row it covers.
 
 from __future__ import annotations
 
+import asyncio
+
 from pathlib import Path
 from typing import Dict
 
 import pytest
 
 from amazon_transcribe._config import _load_client_config, _no_proxy_matches, _Proxy
+from amazon_transcribe.auth import StaticCredentialResolver
 from amazon_transcribe.client import TranscribeStreamingClient
 from amazon_transcribe.exceptions import NoRegionError, ValidationException
 
@@ -117,7 +120,7 @@ def test_no_region_anywhere_names_every_source(aws_home: Path) -> None:
 
 
 async def resolved(client: TranscribeStreamingClient) -> str:
-    return await client._endpoint_resolver.resolve(client.region)
+    return await client.endpoint_resolver.resolve(client.region)
 
 
 @pytest.mark.parametrize(
@@ -199,7 +202,7 @@ def test_app_id_precedence(aws_home: Path, monkeypatch: pytest.MonkeyPatch,
     if env is not None:
         monkeypatch.setenv("AWS_SDK_UA_APP_ID", str(env))
     client = TranscribeStreamingClient(user_agent_app_id=option)  # type: ignore[arg-type]
-    assert client._user_agent.endswith(f" app/{expected}")
+    assert client.user_agent.endswith(f" app/{expected}")
 
 
 # -- CA bundle ---------------------------------------------------------------------------
@@ -222,10 +225,14 @@ def test_ca_bundle_of_the_wrong_type_is_a_clear_error(aws_home: Path) -> None:
         TranscribeStreamingClient(region="us-east-1", ca_bundle=42)  # type: ignore[arg-type]
 
 
-def test_ca_bundle_path_that_cannot_be_read_names_it(aws_home: Path, tmp_path: Path) -> None:
-    client = TranscribeStreamingClient(region="us-east-1", ca_bundle=tmp_path / "absent.pem")
+async def test_ca_bundle_path_that_cannot_be_read_names_it(aws_home: Path,
+                                                             tmp_path: Path) -> None:
+    client = TranscribeStreamingClient(
+        region="us-east-1", ca_bundle=tmp_path / "absent.pem", endpoint="https://127.0.0.1:1",
+        credential_resolver=StaticCredentialResolver("AKIDEXAMPLE", "secret"))
     with pytest.raises(ValidationException, match="absent.pem"):
-        client._tls_context()
+        await asyncio.wait_for(client.start_stream_transcription(
+            language_code="en-US", media_sample_rate_hz=16000, media_encoding="pcm"), 10)
 
 
 # -- proxy -------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ async def test_a_stream_starts_on_the_warm_connection_and_the_next_one_is_opened
             pass
         # Its end opened the next one in the background; warm_up waits for it.
         await asyncio.wait_for(client.warm_up(), 5)
-        assert client._warm is not None and client._warm.ready
+        assert client.warm_connection_ready
         await _one_stream(client)
     await transcribe_emulator.wait_no_connections(5)  # closing the client closed it
     assert [r.audio_sha256 for r in transcribe_emulator.records] == [sha256(CHUNK)] * 2

@@ -3,6 +3,10 @@
 The emulator runs in this process, so the test reads the client's sockets
 itself: the sockets whose *peer* is the emulator's port are client-side
 ones (the emulator's accepted sockets have that port as their own).
+
+White-box on purpose (it reads ``_nodelay``'s tag registry and wraps
+``_httpsession``'s connect), so it lives here beside the transport's other
+white-box tests; ``tests/client`` uses the public API only.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import pytest
 from amazon_transcribe import _httpsession, _nodelay
 from amazon_transcribe.emulator import TranscribeEmulator
 
-from .support import make_client, sha256, start
+from tests.client.support import make_client, sha256, start
 
 pytestmark = pytest.mark.skipif(
     not os.path.isdir("/proc/self/fd"), reason="reads the process's sockets from /proc"
