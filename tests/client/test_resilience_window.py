@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any, List
 
 from amazon_transcribe.emulator import TranscribeEmulator
-from amazon_transcribe.emulator._handler import SessionRegistry
 from amazon_transcribe.emulator.scripted import PositionalEngine, position_audio
 from amazon_transcribe.shapes import TranscriptEvent
 
@@ -16,26 +15,6 @@ from .support import collect, make_client, send_all, start
 
 SESSION = "0f0e0d0c-0b0a-4908-8706-050403020100"
 T0 = datetime.datetime(2024, 5, 1, 12, 0, tzinfo=datetime.timezone.utc)
-
-
-def test_registry_resumes_inside_the_window_only() -> None:
-    registry = SessionRegistry()
-    first, resumed = registry.resume_or_start("s", 2, T0)
-    assert not resumed and first.window == 120.0
-    first.finalised = 7.5
-    inside, resumed = registry.resume_or_start("s", 2, T0 + datetime.timedelta(seconds=119))
-    assert resumed and inside is first and inside.finalised == 7.5
-    # The window counts from the session's first stream, not the latest one.
-    outside, resumed = registry.resume_or_start("s", 2, T0 + datetime.timedelta(seconds=120))
-    assert not resumed and outside is not first and outside.finalised == 0.0
-    assert outside.started_at == T0 + datetime.timedelta(seconds=120)
-
-
-def test_registry_forgets_sessions_whose_window_passed() -> None:
-    registry = SessionRegistry()
-    registry.resume_or_start("old", 1, T0)
-    registry.resume_or_start("new", 1, T0 + datetime.timedelta(minutes=5))
-    assert set(registry._resumable) == {"new"}
 
 
 def _final_times(events: List[Any]) -> List[float]:
@@ -60,3 +39,24 @@ async def test_same_session_id_inside_and_outside_the_window(tmp_path: Path) -> 
     assert [r.time_offset for r in records] == [0.0, 2.0, 0.0]
     # Inside the window the times continue the session's; outside they restart.
     assert times == [[0.0, 1.0], [2.0, 3.0], [0.0, 1.0]]
+
+
+def test_command_line_passes_resumed_result_times(monkeypatch: Any) -> None:
+    import amazon_transcribe.emulator.__main__ as cli
+
+    made: List[dict] = []
+
+    class Fake:
+        def __init__(self, **kwargs: Any) -> None:
+            made.append(kwargs)
+
+    async def serve(emulator: Any) -> None:
+        return None
+
+    monkeypatch.setattr(cli, "TranscribeEmulator", Fake)
+    monkeypatch.setattr(cli, "_serve", serve)
+    monkeypatch.setattr(cli, "_return_big_buffers_to_the_system", lambda: None)
+    assert cli.main(["--engine", "scripted", "--resumed-result-times", "session"]) == 0
+    assert cli.main(["--engine", "scripted"]) == 0
+    assert [m["resumed_result_times"] for m in made] == ["session", "stream"]
+    assert "--resumed-result-times" in cli.build_parser().format_help()
