@@ -54,7 +54,7 @@ from typing import Any, Callable, Deque, Dict, NamedTuple, Optional, Tuple
 
 from ._eventstream import DecodeError, EventStreamDecoder, Message
 from .exceptions import SDKError, SerializerException, StreamClosedError
-from ._signer import EventSigner
+from . import _signer
 
 __all__ = ["StreamProtocol", "InputState", "OutputState", "TakenEvent", "EventParser"]
 
@@ -154,7 +154,7 @@ class StreamProtocol:
         (a message larger than half of it is credited as it arrives).
     """
 
-    def __init__(self, signer: EventSigner, parse: EventParser, *, read_window: int) -> None:
+    def __init__(self, signer: _signer.EventSigner, parse: EventParser, *, read_window: int) -> None:
         self._signer = signer
         self._parse = parse
         self._half_window = read_window // 2

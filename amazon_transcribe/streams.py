@@ -82,7 +82,7 @@ from ._serialize import (
     _medical_scribe_session_control_event_payload,
 )
 from .shapes import AudioEvent, StartStreamTranscriptionResponse, TranscriptEvent, UnknownEvent
-from ._signer import EventSigner
+from . import _signer
 
 __all__ = [
     "EventStreamSession",
@@ -152,7 +152,7 @@ class EventStreamSession:
     def __init__(
         self,
         transport: Transport,
-        signer: EventSigner,
+        signer: _signer.EventSigner,
         parse: EventParser,
         *,
         on_closed: Optional[Callable[["EventStreamSession"], None]] = None,
