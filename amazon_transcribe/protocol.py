@@ -54,7 +54,8 @@ from typing import Any, Callable, Deque, Dict, NamedTuple, Optional, Tuple
 
 from ._eventstream import DecodeError, EventStreamDecoder, Message
 from .exceptions import SDKError, SerializerException, StreamClosedError
-from . import _signer
+# Annotated as _signer.EventSigner: autodoc links a bare EventSigner to two classes.
+import amazon_transcribe._signer as _signer
 
 __all__ = ["StreamProtocol", "InputState", "OutputState", "TakenEvent", "EventParser"]
 

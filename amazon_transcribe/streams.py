@@ -82,7 +82,8 @@ from ._serialize import (
     _medical_scribe_session_control_event_payload,
 )
 from .shapes import AudioEvent, StartStreamTranscriptionResponse, TranscriptEvent, UnknownEvent
-from . import _signer
+# Annotated as _signer.EventSigner: autodoc links a bare EventSigner to two classes.
+import amazon_transcribe._signer as _signer
 
 __all__ = [
     "EventStreamSession",
