@@ -32,14 +32,7 @@ import os
 from typing import Any, List, Mapping, Optional, Tuple, Union
 from urllib.parse import quote, urlsplit
 
-from awscrt.auth import (
-    AwsCredentialsProvider,
-    AwsSignatureType,
-    AwsSignedBodyHeaderType,
-    AwsSigningAlgorithm,
-    AwsSigningConfig,
-    aws_sign_request,
-)
+from awscrt.auth import AwsSignatureType, AwsSignedBodyHeaderType
 from awscrt.http import HttpHeaders, HttpRequest
 
 from ._signer import _EMPTY_SHA256, _SERVICE_NAME
@@ -57,6 +50,7 @@ from .operations import (
     OperationSpec,
 )
 from .shapes import StartStreamTranscriptionRequest
+from .sigv4 import _signed
 
 __all__ = [
     "MAX_EXPIRES",
@@ -228,26 +222,13 @@ def _sign_query(
     :raises ValueError: the signer produced no signature (awscrt failure).
     """
     request = HttpRequest("GET", path, HttpHeaders([("host", host)]))
-    config = AwsSigningConfig(
-        algorithm=AwsSigningAlgorithm.V4,
-        signature_type=AwsSignatureType.HTTP_REQUEST_QUERY_PARAMS,
-        credentials_provider=AwsCredentialsProvider.new_static(
-            credentials.access_key_id,
-            credentials.secret_access_key,
-            credentials.session_token,
-        ),
-        region=region,
-        service=_SERVICE_NAME,
-        date=date if date is not None else datetime.datetime.now(datetime.timezone.utc),
-        # A WebSocket handshake has no body: the empty body's hash, as the
-        # service's documented WebSocket signing example uses.
-        signed_body_value=_EMPTY_SHA256,
-        signed_body_header_type=AwsSignedBodyHeaderType.NONE,
-        expiration_in_seconds=expires_in,
+    # A WebSocket handshake has no body: the empty body's hash, as the
+    # service's documented WebSocket signing example uses.
+    signed = _signed(
+        request, credentials, region=region, service=_SERVICE_NAME, date=date,
+        body_value=_EMPTY_SHA256, header_type=AwsSignedBodyHeaderType.NONE,
+        signature_type=AwsSignatureType.HTTP_REQUEST_QUERY_PARAMS, expires_in=expires_in,
     )
-    # With static credentials the CRT signs synchronously; the bound on the
-    # wait only guards against a CRT that would not.
-    signed: HttpRequest = aws_sign_request(request, config).result(timeout=10)
     signed_path = str(signed.path)
     if "X-Amz-Signature=" not in signed_path:
         raise ValueError("awscrt returned a request without an X-Amz-Signature parameter")

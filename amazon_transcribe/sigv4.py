@@ -61,6 +61,43 @@ class _SignedRequest:
         self.seed_signature = seed_signature
 
 
+def _signed(
+    request: HttpRequest,
+    credentials: Credentials,
+    *,
+    region: str,
+    service: str,
+    date: Optional[datetime.datetime],
+    body_value: str,
+    header_type: AwsSignedBodyHeaderType,
+    signature_type: AwsSignatureType,
+    expires_in: Optional[int] = None,
+) -> HttpRequest:
+    """Sign ``request`` with SigV4 through awscrt (headers or query parameters).
+
+    :returns: the signed request.
+    """
+    config = AwsSigningConfig(
+        algorithm=AwsSigningAlgorithm.V4,
+        signature_type=signature_type,
+        credentials_provider=AwsCredentialsProvider.new_static(
+            credentials.access_key_id,
+            credentials.secret_access_key,
+            credentials.session_token,
+        ),
+        region=region,
+        service=service,
+        date=date if date is not None else datetime.datetime.now(datetime.timezone.utc),
+        signed_body_value=body_value,
+        signed_body_header_type=header_type,
+        expiration_in_seconds=expires_in,
+    )
+    # With static credentials the CRT signs synchronously; the bound on the
+    # wait only guards against a CRT that would not.
+    signed: HttpRequest = aws_sign_request(request, config).result(timeout=10)
+    return signed
+
+
 def _sign_request(
     method: str,
     path: str,
@@ -95,23 +132,11 @@ def _sign_request(
         body_value, header_type = _STREAMING_PAYLOAD, AwsSignedBodyHeaderType.X_AMZ_CONTENT_SHA_256
     else:
         body_value, header_type = _EMPTY_SHA256, AwsSignedBodyHeaderType.NONE
-    config = AwsSigningConfig(
-        algorithm=AwsSigningAlgorithm.V4,
+    signed = _signed(
+        request, credentials, region=region, service=service, date=date,
+        body_value=body_value, header_type=header_type,
         signature_type=AwsSignatureType.HTTP_REQUEST_HEADERS,
-        credentials_provider=AwsCredentialsProvider.new_static(
-            credentials.access_key_id,
-            credentials.secret_access_key,
-            credentials.session_token,
-        ),
-        region=region,
-        service=service,
-        date=date if date is not None else datetime.datetime.now(datetime.timezone.utc),
-        signed_body_value=body_value,
-        signed_body_header_type=header_type,
     )
-    # With static credentials the CRT signs synchronously; the bound on the
-    # wait only guards against a CRT that would not.
-    signed: HttpRequest = aws_sign_request(request, config).result(timeout=10)
     authorization = signed.headers.get("Authorization")
     if not authorization:
         raise ValueError("awscrt returned a request without an Authorization header")
