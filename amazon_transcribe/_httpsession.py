@@ -239,6 +239,11 @@ def _loop_handovers(loop: asyncio.AbstractEventLoop) -> _Handovers:
     return handovers
 
 
+def _time_out(response: "asyncio.Future[Any]", timeout: float) -> None:
+    if not response.done():
+        response.set_exception(TimeoutException(f"no response headers within {timeout:g} s"))
+
+
 def _resolve(waiter: "asyncio.Future[bool]", value: bool) -> None:
     if not waiter.done():
         waiter.set_result(value)
@@ -422,12 +427,17 @@ class HTTP2Stream:
         :raises TimeoutException: the response timeout expired.
         :raises HTTPException: the connection failed first.
         """
+        response = self._response
+        timeout = self._timeouts.response
+        if response.done() or timeout is None:
+            return await response
+        # Awaited directly, with a timer that fails it: wait_for and shield
+        # would each add a turn of the loop to every stream start.
+        timer = self._loop.call_later(timeout, _time_out, response, timeout)
         try:
-            return await asyncio.wait_for(asyncio.shield(self._response), self._timeouts.response)
-        except asyncio.TimeoutError:
-            raise TimeoutException(
-                f"no response headers within {self._timeouts.response:g} s"
-            ) from None
+            return await response
+        finally:
+            timer.cancel()
 
     async def read(self) -> bytes:
         """Take the next body data, waiting for it.

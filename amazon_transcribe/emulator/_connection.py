@@ -57,6 +57,8 @@ import h2.events
 import h2.exceptions
 import h2.settings
 
+from ._hpack import use_fast_hpack
+
 __all__ = [
     "H2ServerConnection",
     "StreamChannel",
@@ -627,6 +629,7 @@ class H2ServerConnection(asyncio.Protocol):
         )
         #: The ``h2`` state machine.
         self.h2 = h2.connection.H2Connection(config=config)
+        use_fast_hpack(self.h2)
         self._transport: Optional[asyncio.Transport] = None
         self._channels: Dict[int, StreamChannel] = {}
         self._writable = True

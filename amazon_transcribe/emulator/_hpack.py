@@ -1,0 +1,321 @@
+"""HPACK for the emulator's connections, without pure-Python Huffman coding on the hot path.
+
+``h2`` compresses headers with ``hpack``, which Huffman-codes string
+literals (RFC 7541 section 5.2) one 4-bit step at a time in Python. On a
+request that opens a stream (about 600 bytes of headers, most of them
+Huffman-coded by every client) that was the dearest single step of starting
+a stream on a warm connection: about 260 us of decoding, and 80 us more to
+Huffman-code the response headers. So:
+
+* :class:`LiteralEncoder` writes string literals as they are. Huffman
+  coding is the encoder's choice and every decoder reads both forms; on
+  loopback the few dozen bytes it saves are worth nothing.
+* :class:`TranscodingDecoder` rewrites each Huffman-coded literal of a
+  header block as a plain literal, with a decoder that reads a whole byte
+  per step, and hands the rewritten block to ``hpack``, which keeps the
+  dynamic table, the header list limit and everything else it does.
+
+The Huffman code itself is ``hpack``'s table of RFC 7541 Appendix B.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Tuple, Union
+
+import h2.connection
+import hpack
+from hpack.huffman_constants import REQUEST_CODES, REQUEST_CODES_LENGTH
+
+__all__ = ["LiteralEncoder", "TranscodingDecoder", "decode_huffman", "use_fast_hpack"]
+
+_EOS = 256
+#: Bytes an integer may take after its prefix (RFC 7541 section 5.1 sets no
+#: bound; 2**35 is beyond any length or index a header block can hold).
+_MAX_INTEGER_BYTES = 5
+
+
+class LiteralEncoder(hpack.Encoder):
+    """An HPACK encoder that never Huffman-codes string literals."""
+
+    def encode(self, headers: Any, huffman: bool = True) -> bytes:
+        """Encode ``headers`` into a header block.
+
+        :param headers: the headers, in order (as :meth:`hpack.Encoder.encode`).
+        :param huffman: ignored: literals are written as they are.
+        :returns: the header block.
+        """
+        return super().encode(headers, huffman=False)
+
+
+class TranscodingDecoder(hpack.Decoder):
+    """An HPACK decoder that decodes Huffman-coded literals itself, a byte per step."""
+
+    def decode(self, data: Union[bytes, memoryview], raw: bool = False) -> Any:
+        """Decode a header block.
+
+        :param data: the header block.
+        :param raw: return the names and values as bytes, not text.
+        :returns: the headers, as :meth:`hpack.Decoder.decode` returns them.
+        :raises hpack.HPACKDecodingError: the block is malformed.
+        """
+        return super().decode(_without_huffman(bytes(data)), raw=raw)
+
+
+def use_fast_hpack(connection: h2.connection.H2Connection) -> None:
+    """Give a new ``h2`` connection a :class:`LiteralEncoder` and a :class:`TranscodingDecoder`.
+
+    :param connection: a connection that has not sent or received anything yet.
+    """
+    decoder = TranscodingDecoder()
+    # The limits h2 set on the decoder it made (its SETTINGS change them later).
+    decoder.max_header_list_size = connection.decoder.max_header_list_size
+    decoder.max_allowed_table_size = connection.decoder.max_allowed_table_size
+    connection.encoder, connection.decoder = LiteralEncoder(), decoder
+
+
+# ------------------------------------------------------------------ Huffman
+
+
+class _Huffman(Dict[int, List[Optional[Tuple[int, bytes]]]]):
+    """The decoding automaton: one state per inner node of the code tree.
+
+    ``self[state][byte]`` is ``(next state, decoded bytes)``, or ``None``
+    when the byte completes the end-of-string symbol (an error). A state's
+    row of 256 entries is built when the state is first met, from the
+    automaton's 4-bit steps: building every row up front would take about
+    as long as decoding a few thousand requests.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        # children[node] = [child for bit 0, child for bit 1]; a child is an
+        # inner node's number, or ~symbol for a leaf.
+        children: List[List[int]] = [[0, 0]]
+        for symbol, (code, length) in enumerate(zip(REQUEST_CODES, REQUEST_CODES_LENGTH)):
+            node = 0
+            for shift in range(length - 1, 0, -1):
+                bit = (code >> shift) & 1
+                if children[node][bit] == 0:
+                    children.append([0, 0])
+                    children[node][bit] = len(children) - 1
+                node = children[node][bit]
+            children[node][code & 1] = ~symbol
+        self._children = children
+        #: The states a string may end in: between codes, or within the
+        #: first 1 to 7 bits of EOS, all ones (RFC 7541 section 5.2).
+        self.final = {0}
+        node = 0
+        for _ in range(7):
+            node = children[node][1]
+            self.final.add(node)
+        self._nibbles = [[self._walk(node, nibble) for nibble in range(16)] for node in range(len(children))]
+
+    def _walk(self, node: int, nibble: int) -> Optional[Tuple[int, bytes]]:
+        out = bytearray()
+        for shift in (3, 2, 1, 0):
+            child = self._children[node][(nibble >> shift) & 1]
+            if child >= 0:
+                node = child
+            elif ~child == _EOS:
+                return None
+            else:
+                out.append(~child)
+                node = 0
+        return node, bytes(out)
+
+    def __missing__(self, state: int) -> List[Optional[Tuple[int, bytes]]]:
+        row: List[Optional[Tuple[int, bytes]]] = []
+        nibbles = self._nibbles
+        for byte in range(256):
+            high = nibbles[state][byte >> 4]
+            low = None if high is None else nibbles[high[0]][byte & 0xF]
+            row.append(None if high is None or low is None else (low[0], high[1] + low[1]))
+        self[state] = row
+        return row
+
+
+_automaton: Optional[_Huffman] = None
+
+
+def _run(state: int, data: bytes) -> Tuple[int, bytes]:
+    """Feed ``data`` to the automaton from ``state``: the state it ends in and what it decoded.
+
+    :raises hpack.HPACKDecodingError: the data holds the end-of-string symbol.
+    """
+    global _automaton
+    rows = _automaton
+    if rows is None:
+        rows = _automaton = _Huffman()
+    out = bytearray()
+    try:
+        for byte in data:
+            state, decoded = rows[state][byte]  # type: ignore[misc]
+            out += decoded
+    except TypeError:  # the step was None
+        raise hpack.HPACKDecodingError("Huffman-coded string holds the EOS symbol") from None
+    return state, bytes(out)
+
+
+def _finish(state: int) -> None:
+    assert _automaton is not None
+    if state not in _automaton.final:
+        raise hpack.HPACKDecodingError("invalid padding of a Huffman-coded string")
+
+
+def decode_huffman(data: bytes) -> bytes:
+    """Decode a Huffman-coded string literal (RFC 7541 section 5.2).
+
+    :param data: the coded bytes.
+    :returns: the decoded bytes.
+    :raises hpack.HPACKDecodingError: the data holds the end-of-string
+        symbol, or its padding is longer than 7 bits or not all ones.
+    """
+    state, text = _run(0, data)
+    _finish(state)
+    return text
+
+
+class _Remembered:
+    """Decodes Huffman-coded literals, remembering what clients send again and again.
+
+    A client sends the same names and most of the same values (content
+    type, user agent, options) on every request: those are remembered
+    whole. A signed ``Authorization`` differs on every request, but only in
+    its last bytes (the signature): its head is remembered as the state it
+    leaves the automaton in, and only the tail is decoded.
+    """
+
+    #: Strings up to this many coded bytes are remembered whole.
+    WHOLE = 128
+    #: The last bytes of a longer string that are decoded every time: the
+    #: 64 hex digits of a signature take 40 to 48 coded bytes.
+    TAIL = 64
+    #: Entries of each table; a full table is emptied (clients cycling
+    #: through values cost a decode each, never memory).
+    LIMIT = 1024
+
+    def __init__(self) -> None:
+        self._whole: Dict[bytes, bytes] = {}
+        self._heads: Dict[bytes, Tuple[int, bytes]] = {}
+
+    def decode(self, coded: bytes) -> bytes:
+        """Decode ``coded`` as :func:`decode_huffman` does.
+
+        :param coded: the coded bytes.
+        :returns: the decoded bytes.
+        :raises hpack.HPACKDecodingError: as :func:`decode_huffman`.
+        """
+        text = self._whole.get(coded)
+        if text is not None:
+            return text
+        if len(coded) <= self.WHOLE:
+            text = decode_huffman(coded)
+            self._remember(self._whole, coded, text)
+            return text
+        head = coded[: -self.TAIL]
+        start = self._heads.get(head)
+        if start is None:
+            start = _run(0, head)
+            self._remember(self._heads, head, start)
+        state, tail = _run(start[0], coded[-self.TAIL :])
+        _finish(state)
+        return start[1] + tail
+
+    def _remember(self, table: Dict[bytes, Any], key: bytes, value: Any) -> None:
+        if len(table) >= self.LIMIT:
+            table.clear()
+        table[key] = value
+
+
+_remembered = _Remembered()
+
+
+# ------------------------------------------------------------------ the block
+
+
+def _integer(data: bytes, pos: int, prefix_bits: int) -> Tuple[int, int]:
+    """Read an integer (RFC 7541 section 5.1); returns it and the position after it."""
+    limit = (1 << prefix_bits) - 1
+    value = data[pos] & limit
+    pos += 1
+    if value < limit:
+        return value, pos
+    shift = 0
+    for _ in range(_MAX_INTEGER_BYTES):
+        if pos >= len(data):
+            raise hpack.HPACKDecodingError("truncated integer in header block")
+        byte = data[pos]
+        pos += 1
+        value += (byte & 0x7F) << shift
+        if not byte & 0x80:
+            return value, pos
+        shift += 7
+    raise hpack.HPACKDecodingError("integer in header block is too long")
+
+
+def _write_length(out: bytearray, length: int) -> None:
+    # A string length with the Huffman bit clear: a 7-bit-prefix integer.
+    if length < 0x7F:
+        out.append(length)
+        return
+    out.append(0x7F)
+    length -= 0x7F
+    while length >= 0x80:
+        out.append((length & 0x7F) | 0x80)
+        length >>= 7
+    out.append(length)
+
+
+def _string(data: bytes, pos: int, out: bytearray) -> int:
+    """Copy one string literal to ``out``, Huffman-decoded; returns the position after it."""
+    huffman = data[pos] & 0x80
+    length, start = _integer(data, pos, 7)
+    end = start + length
+    if end > len(data):
+        raise hpack.HPACKDecodingError("truncated string in header block")
+    if huffman:
+        text = _remembered.decode(data[start:end])
+        _write_length(out, len(text))
+        out += text
+    else:
+        out += data[pos:end]
+    return end
+
+
+def _without_huffman(data: bytes) -> bytes:
+    """The same header block with every Huffman-coded literal written plainly.
+
+    :raises hpack.HPACKDecodingError: the block is truncated, or a
+        Huffman-coded literal is malformed.
+    """
+    out = bytearray()
+    pos = 0
+    size = len(data)
+    while pos < size:
+        first = data[pos]
+        if first & 0x80:  # indexed field
+            end = _integer(data, pos, 7)[1]
+            out += data[pos:end]
+            pos = end
+            continue
+        if first & 0x40:  # literal with incremental indexing
+            prefix = 6
+        elif first & 0x20:  # dynamic table size update
+            end = _integer(data, pos, 5)[1]
+            out += data[pos:end]
+            pos = end
+            continue
+        else:  # literal without indexing, or never indexed
+            prefix = 4
+        index, end = _integer(data, pos, prefix)
+        out += data[pos:end]
+        pos = end
+        if pos >= size:
+            raise hpack.HPACKDecodingError("truncated field in header block")
+        if index == 0:  # the name is a literal too
+            pos = _string(data, pos, out)
+            if pos >= size:
+                raise hpack.HPACKDecodingError("truncated field in header block")
+        pos = _string(data, pos, out)
+    return bytes(out)
+

@@ -1,0 +1,183 @@
+"""The emulator's HPACK coding: literal strings out, Huffman decoded a byte per step in.
+
+hpack's own coder is the reference: every test compares with it.
+"""
+
+from __future__ import annotations
+
+from typing import List, Tuple
+
+import h2.config
+import h2.connection
+import h2.events
+import hpack
+import pytest
+from hpack.huffman import HuffmanEncoder
+from hpack.huffman_constants import REQUEST_CODES, REQUEST_CODES_LENGTH
+from hpack.huffman_table import decode_huffman as reference_decode
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from amazon_transcribe.emulator import _hpack
+from amazon_transcribe.emulator._hpack import (
+    LiteralEncoder,
+    TranscodingDecoder,
+    decode_huffman,
+    use_fast_hpack,
+)
+
+_huffman = HuffmanEncoder(REQUEST_CODES, REQUEST_CODES_LENGTH)
+
+_AUTHORIZATION = (
+    "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261206/us-east-1/transcribe/aws4_request, "
+    "SignedHeaders=content-type;host;x-amz-content-sha256;x-amz-date;"
+    "x-amzn-transcribe-language-code;x-amzn-transcribe-media-encoding;"
+    "x-amzn-transcribe-sample-rate, Signature="
+)
+
+_names = st.text(alphabet="abcdefghijklmnopqrstuvwxyz-", min_size=1, max_size=40)
+_values = st.text(
+    alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=300
+)
+
+
+def _outcome(function, data: bytes):  # type: ignore[no-untyped-def]
+    try:
+        return ("ok", bytes(function(data)))
+    except hpack.HPACKDecodingError:
+        return ("error", None)
+
+
+@given(st.binary(max_size=400))
+def test_a_coded_string_decodes_to_what_was_coded(text: bytes) -> None:
+    assert decode_huffman(_huffman.encode(text)) == text
+
+
+@given(st.binary(max_size=64))
+@settings(max_examples=500)
+def test_any_bytes_decode_or_fail_exactly_as_hpack_decides(data: bytes) -> None:
+    # Random bytes hit EOS, over-long padding and padding that is not all
+    # ones; the two decoders must agree on every input, errors included.
+    assert _outcome(decode_huffman, data) == _outcome(reference_decode, data)
+
+
+@pytest.mark.parametrize(
+    "data, why",
+    [
+        (b"\xff\xff\xff\xff", "the end-of-string symbol (30 ones) inside the string"),
+        (_huffman.encode(b"a") + b"\xff", "8 bits of padding"),
+        (bytes([0b00011000]), "'a' (00011) then padding 000, not all ones"),
+    ],
+)
+def test_malformed_strings_are_decoding_errors(data: bytes, why: str) -> None:
+    with pytest.raises(hpack.HPACKDecodingError):
+        decode_huffman(data)
+    with pytest.raises(hpack.HPACKDecodingError):
+        reference_decode(data)
+
+
+def test_a_long_value_that_changes_only_at_its_end_decodes_right_every_time() -> None:
+    # The Authorization case: the head is remembered, the tail decoded.
+    remembered = _hpack._Remembered()
+    for signature in ("0" * 64, "f" * 64, "0123456789abcdef" * 4, "x"):
+        value = (_AUTHORIZATION + signature).encode()
+        assert remembered.decode(_huffman.encode(value)) == value
+    short = b"en-US"
+    assert remembered.decode(_huffman.encode(short)) == short
+    assert remembered.decode(_huffman.encode(short)) == short
+
+
+def test_a_remembered_head_still_rejects_a_bad_tail() -> None:
+    remembered = _hpack._Remembered()
+    good = _huffman.encode((_AUTHORIZATION + "0" * 64).encode())
+    remembered.decode(good)
+    with pytest.raises(hpack.HPACKDecodingError):
+        remembered.decode(good[:-1] + b"\x00")  # padding that is not all ones
+
+
+def test_the_remembered_tables_stay_bounded() -> None:
+    remembered = _hpack._Remembered()
+    for number in range(3 * remembered.LIMIT):
+        text = f"value-{number}".encode()
+        assert remembered.decode(_huffman.encode(text)) == text
+    assert len(remembered._whole) <= remembered.LIMIT
+
+
+def _blocks(headers_lists: List[List[Tuple[str, str]]], *, huffman: bool) -> List[bytes]:
+    encoder = hpack.Encoder()
+    return [encoder.encode(headers, huffman=huffman) for headers in headers_lists]
+
+
+@given(
+    st.lists(
+        st.lists(st.tuples(_names, _values), min_size=1, max_size=12), min_size=1, max_size=4
+    )
+)
+@settings(max_examples=150, deadline=None)
+def test_header_blocks_decode_as_hpack_decodes_them(
+    headers_lists: List[List[Tuple[str, str]]],
+) -> None:
+    # Several blocks through one decoder: the dynamic table carries over.
+    blocks = _blocks(headers_lists, huffman=True)
+    ours, theirs = TranscodingDecoder(), hpack.Decoder()
+    for block in blocks:
+        assert ours.decode(block) == theirs.decode(block)
+
+
+def test_never_indexed_fields_and_table_size_updates_survive() -> None:
+    encoder = hpack.Encoder()
+    first = encoder.encode(
+        [hpack.NeverIndexedHeaderTuple("authorization", _AUTHORIZATION + "0" * 64), ("a", "b")]
+    )
+    encoder.header_table_size = 256  # the next block starts with a size update
+    second = encoder.encode([("c", "d" * 100), ("a", "b")])
+    ours, theirs = TranscodingDecoder(), hpack.Decoder()
+    for block in (first, second):
+        decoded = ours.decode(block, raw=True)
+        assert decoded == theirs.decode(block, raw=True)
+    assert [type(h) for h in TranscodingDecoder().decode(first)] == [
+        type(h) for h in hpack.Decoder().decode(first)
+    ]
+
+
+@pytest.mark.parametrize("cut", [1, 2, 5, 20, 60])
+def test_truncated_blocks_are_decoding_errors(cut: int) -> None:
+    block = hpack.Encoder().encode([("x-amz-date", "20261206T111027Z"), ("authorization", "a" * 200)])
+    with pytest.raises(hpack.HPACKDecodingError):
+        TranscodingDecoder().decode(block[:-cut])
+
+
+def test_the_literal_encoder_never_sets_the_huffman_bit() -> None:
+    headers = [(":status", "200"), ("x-amzn-request-id", "5d1b7f0e-9c3a-4a8e-bb1e-1f4c2b9d7e61")]
+    block = LiteralEncoder().encode(headers)
+    assert block == hpack.Encoder().encode(headers, huffman=False)
+    assert hpack.Decoder().decode(block) == headers
+
+
+def test_an_h2_connection_keeps_its_limits_and_reads_a_huffman_coded_request() -> None:
+    server = h2.connection.H2Connection(
+        h2.config.H2Configuration(client_side=False, header_encoding="utf-8")
+    )
+    limit = server.decoder.max_header_list_size
+    use_fast_hpack(server)
+    assert isinstance(server.decoder, TranscodingDecoder)
+    assert isinstance(server.encoder, LiteralEncoder)
+    assert server.decoder.max_header_list_size == limit
+    client = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+    client.initiate_connection()
+    server.initiate_connection()
+    request = [
+        (":method", "POST"),
+        (":path", "/stream-transcription"),
+        (":scheme", "https"),
+        (":authority", "127.0.0.1:8443"),
+        ("authorization", _AUTHORIZATION + "ab" * 32),
+        ("x-amzn-transcribe-language-code", "en-US"),
+    ]
+    client.send_headers(1, request)
+    events = server.receive_data(client.data_to_send())
+    received = [e for e in events if isinstance(e, h2.events.RequestReceived)]
+    assert [(n, v) for n, v in received[0].headers] == request
+    server.send_headers(1, [(":status", "200")])
+    replies = client.receive_data(server.data_to_send())
+    assert any(isinstance(e, h2.events.ResponseReceived) for e in replies)
