@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from amazon_transcribe.emulator import _hpack
 from amazon_transcribe.emulator._hpack import (
     LiteralEncoder,
-    TranscodingDecoder,
+    FastDecoder,
     decode_huffman,
     use_fast_hpack,
 )
@@ -119,7 +119,7 @@ def test_header_blocks_decode_as_hpack_decodes_them(
 ) -> None:
     # Several blocks through one decoder: the dynamic table carries over.
     blocks = _blocks(headers_lists, huffman=True)
-    ours, theirs = TranscodingDecoder(), hpack.Decoder()
+    ours, theirs = FastDecoder(), hpack.Decoder()
     for block in blocks:
         assert ours.decode(block) == theirs.decode(block)
 
@@ -131,20 +131,67 @@ def test_never_indexed_fields_and_table_size_updates_survive() -> None:
     )
     encoder.header_table_size = 256  # the next block starts with a size update
     second = encoder.encode([("c", "d" * 100), ("a", "b")])
-    ours, theirs = TranscodingDecoder(), hpack.Decoder()
+    ours, theirs = FastDecoder(), hpack.Decoder()
     for block in (first, second):
         decoded = ours.decode(block, raw=True)
         assert decoded == theirs.decode(block, raw=True)
-    assert [type(h) for h in TranscodingDecoder().decode(first)] == [
+    assert [type(h) for h in FastDecoder().decode(first)] == [
         type(h) for h in hpack.Decoder().decode(first)
     ]
+
+
+def _block_outcome(block: bytes, *, ours: bool, raw: bool):  # type: ignore[no-untyped-def]
+    decoder = FastDecoder() if ours else hpack.Decoder()
+    try:
+        return ("ok", decoder.decode(block, raw=raw), decoder.header_table_size)
+    except hpack.HPACKError as exc:  # the family h2 turns into a protocol error
+        return ("error", type(exc).__name__, None)
+
+
+@given(st.binary(max_size=80), st.booleans())
+@settings(max_examples=1000)
+def test_any_block_decodes_or_fails_exactly_as_hpack_decides(block: bytes, raw: bool) -> None:
+    # Random blocks: bad indexes, truncated integers and strings, size
+    # updates in the wrong place or too large, bad Huffman, bad UTF-8.
+    assert _block_outcome(block, ours=True, raw=raw) == _block_outcome(block, ours=False, raw=raw)
+
+
+@given(st.lists(st.tuples(_names, _values), min_size=1, max_size=6), st.data())
+@settings(max_examples=300, deadline=None)
+def test_damaged_real_blocks_fail_exactly_as_hpack_decides(
+    headers: List[Tuple[str, str]], data: st.DataObject
+) -> None:
+    block = bytearray(hpack.Encoder().encode(headers, huffman=data.draw(st.booleans())))
+    for _ in range(data.draw(st.integers(1, 3))):
+        block[data.draw(st.integers(0, len(block) - 1))] = data.draw(st.integers(0, 255))
+    cut = data.draw(st.integers(0, len(block)))
+    damaged = bytes(block[:cut])
+    assert _block_outcome(damaged, ours=True, raw=True) == _block_outcome(damaged, ours=False, raw=True)
+
+
+def test_the_header_list_limit_is_hpacks_to_the_byte() -> None:
+    block = hpack.Encoder().encode([("a", "b" * 100)] * 3)
+    exact = 3 * (1 + 100 + 32)  # RFC 7541 section 4.1: name + value + 32 per field
+    for decoder in (FastDecoder(max_header_list_size=exact), hpack.Decoder(max_header_list_size=exact)):
+        assert len(decoder.decode(block)) == 3
+    for decoder in (FastDecoder(max_header_list_size=exact - 1), hpack.Decoder(max_header_list_size=exact - 1)):
+        with pytest.raises(hpack.OversizedHeaderListError):
+            decoder.decode(block)
+
+
+def test_a_table_size_update_over_the_allowed_size_is_refused() -> None:
+    encoder = hpack.Encoder()
+    encoder.header_table_size = 8192
+    block = encoder.encode([("a", "b")])
+    with pytest.raises(hpack.InvalidTableSizeError):
+        FastDecoder().decode(block)
 
 
 @pytest.mark.parametrize("cut", [1, 2, 5, 20, 60])
 def test_truncated_blocks_are_decoding_errors(cut: int) -> None:
     block = hpack.Encoder().encode([("x-amz-date", "20261206T111027Z"), ("authorization", "a" * 200)])
     with pytest.raises(hpack.HPACKDecodingError):
-        TranscodingDecoder().decode(block[:-cut])
+        FastDecoder().decode(block[:-cut])
 
 
 def test_the_literal_encoder_never_sets_the_huffman_bit() -> None:
@@ -160,7 +207,7 @@ def test_an_h2_connection_keeps_its_limits_and_reads_a_huffman_coded_request() -
     )
     limit = server.decoder.max_header_list_size
     use_fast_hpack(server)
-    assert isinstance(server.decoder, TranscodingDecoder)
+    assert isinstance(server.decoder, FastDecoder)
     assert isinstance(server.encoder, LiteralEncoder)
     assert server.decoder.max_header_list_size == limit
     client = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
