@@ -707,12 +707,19 @@ async def _open_connection(
     bootstrap: Optional[ClientBootstrap] = None,
     read_window: int = DEFAULT_READ_WINDOW,
     proxy: Optional[_Proxy] = None,
+    settled: bool = False,
 ) -> Http2ClientConnection:
     """Open an HTTP/2 connection (TCP, TLS with ALPN ``h2``, SETTINGS).
 
     Its socket has ``TCP_NODELAY`` where the platform lets the SDK find it
-    (see ``_nodelay``). The parameters are :func:`_open_stream`'s.
+    (see ``_nodelay``). The other parameters are :func:`_open_stream`'s.
 
+    :param settled: return only once the server's SETTINGS have arrived
+        (bounded by :data:`_SETTLE_TIMEOUT`), for a connection kept for a
+        later stream: by then the server has taken the connection in, so
+        that stream's request does not queue behind the server's handshake
+        work. A stream's own connection does not wait (its request goes out
+        at once, as every client's does).
     :returns: the connection.
     :raises TimeoutException: connecting took longer than the connect timeout.
     :raises HTTPException: connecting failed, or HTTP/2 was not negotiated.
@@ -731,6 +738,7 @@ async def _open_connection(
         connection_options: TlsConnectionOptions = tls.new_connection_options()
         connection_options.set_server_name(endpoint.host)
         connection_options.set_alpn_list(["h2"])
+        settings = _RemoteSettings(asyncio.get_running_loop()) if settled else None
         future = Http2ClientConnection.new(
             endpoint.host,
             endpoint.port,
@@ -738,6 +746,7 @@ async def _open_connection(
             socket_options=socket_options,
             tls_connection_options=connection_options,
             proxy_options=_proxy_options(proxy),
+            on_remote_settings_changed=settings.on_changed if settings is not None else None,
             manual_window_management=True,
             initial_window_size=read_window,
         )
@@ -752,7 +761,44 @@ async def _open_connection(
     if connection.version is not HttpVersion.Http2:
         connection.close()
         raise HTTPException(f"HTTP/2 could not be negotiated with {endpoint.url}")
+    if settings is not None:
+        try:
+            await settings.wait(_SETTLE_TIMEOUT)
+        except BaseException:
+            connection.close()
+            raise
     return connection
+
+
+#: How long a kept connection waits for the server's SETTINGS before it is
+#: used as it is (a server must send them first thing: RFC 9113 section 3.4).
+_SETTLE_TIMEOUT = 2.0
+
+
+class _RemoteSettings:
+    """Tells the loop when the server's first SETTINGS frame has arrived."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._arrived: "asyncio.Future[bool]" = loop.create_future()
+
+    def on_changed(self, settings: Any) -> None:
+        # A CRT thread, once per SETTINGS frame the server sends.
+        _keep_thread_state()
+        if not self._arrived.done():
+            try:
+                self._loop.call_soon_threadsafe(_resolve, self._arrived, True)
+            except RuntimeError:  # the loop is closed
+                pass
+
+    async def wait(self, timeout: float) -> None:
+        """Wait for the SETTINGS, at most ``timeout`` seconds (then go on quietly)."""
+        timer = self._loop.call_later(timeout, _resolve, self._arrived, False)
+        try:
+            if not await self._arrived:
+                logger.debug("no SETTINGS from the server within %g s: connection used as is", timeout)
+        finally:
+            timer.cancel()
 
 
 def _proxy_options(proxy: Optional[_Proxy]) -> Optional[HttpProxyOptions]:

@@ -303,7 +303,8 @@ class TranscribeStreamingClient:
         """Open the warm connection now and return once it is ready.
 
         For a client made with ``warm_connection=True``: the first stream
-        then starts in one round trip too.
+        then starts in one round trip too. Ready means connected, with the
+        server's HTTP/2 SETTINGS received (waited for at most 2 s).
 
         :raises SDKError: the client is closed, or was made without
             ``warm_connection=True``.
@@ -327,6 +328,7 @@ class TranscribeStreamingClient:
             bootstrap=self._bootstrap or _default_bootstrap(),
             read_window=DEFAULT_READ_WINDOW,
             proxy=self._config.proxy_for(endpoint.host),
+            settled=True,
         )
 
     # -- configuration -------------------------------------------------------------
