@@ -241,6 +241,9 @@ class TranscribeStreamingClient:
         self._tls: Optional[ClientTlsContext] = None
         self._sessions: Set[EventStreamSession] = set()
         self._warm = WarmConnection() if warm_connection else None
+        # The last endpoint resolved, parsed (a resolver returns the same URL
+        # for every stream of a client, as a rule).
+        self._endpoint: Optional[_Endpoint] = None
         self._warm_target: Optional[Tuple[str, Any]] = None
         self._state = ClientState.OPEN
 
@@ -679,7 +682,9 @@ class TranscribeStreamingClient:
             raise SDKError("the client is closed")
         credentials = await self._credentials()
         url = await self._endpoint_resolver.resolve(self.region)
-        endpoint = _Endpoint(url)
+        endpoint = self._endpoint
+        if endpoint is None or endpoint.url != url:
+            endpoint = self._endpoint = _Endpoint(url)
         # awscrt leaves user-agent out of the signature (proxies may change it).
         headers = [*headers, ("user-agent", self._user_agent)]
         signed = _sign_request(

@@ -16,6 +16,7 @@ shapes plus one spec.
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass, fields
 from typing import Any, Callable, Dict, Generic, List, Mapping, Optional, Tuple, Type, TypeVar
 
@@ -124,7 +125,7 @@ class Header:
     suffix: str
     kind: Any = str
 
-    @property
+    @functools.cached_property
     def name(self) -> str:
         """The full header name."""
         return _PREFIX + self.suffix
@@ -194,7 +195,11 @@ class OperationSpec(Generic[_Started]):
             (a ``start_*`` method's ``locals()``: its keyword arguments).
         :returns: the request.
         """
-        return self.request_type(**{f.name: options[f.name] for f in fields(self.request_type)})
+        return self.request_type(**{name: options[name] for name in self._request_fields})
+
+    @functools.cached_property
+    def _request_fields(self) -> Tuple[str, ...]:
+        return tuple(f.name for f in fields(self.request_type))
 
     def check(self, request: Any) -> None:
         """Refuse locally what can never work; the service validates the rest.
