@@ -138,3 +138,22 @@ async def test_a_server_that_never_sends_settings_costs_the_bound_then_the_conne
     assert late_server.order == []
     assert connection.is_open()  # type: ignore[attr-defined]
     connection.close()  # type: ignore[attr-defined]
+
+
+async def test_an_empty_settings_frame_counts_as_the_servers_settings(
+    late_server: _Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # RFC 9113 section 3.4: the server preface may hold no setting at all.
+    monkeypatch.setattr(_httpsession, "_SETTLE_TIMEOUT", 3600.0)
+    opening = asyncio.ensure_future(_open(late_server, settled=True))
+    try:
+        await asyncio.wait_for(late_server.connected.wait(), WAIT)
+        server = late_server.protocols[0]
+        await asyncio.wait_for(server.preface_seen.wait(), WAIT)
+        assert server.transport is not None
+        server.transport.write(b"\x00\x00\x00\x04\x00\x00\x00\x00\x00")  # SETTINGS, empty
+        connection = await asyncio.wait_for(opening, WAIT)
+    finally:
+        opening.cancel()
+    assert connection.is_open()  # type: ignore[attr-defined]
+    connection.close()  # type: ignore[attr-defined]
