@@ -135,9 +135,15 @@ class AwsCrtCredentialResolver(CredentialResolver):
         :raises CredentialsException: no source in the chain had credentials,
             or resolution took longer than the timeout.
         """
-        future = asyncio.wrap_future(self._provider.get_credentials())
+        resolution = self._provider.get_credentials()
         try:
-            crt = await asyncio.wait_for(future, self._timeout)
+            if resolution.done():
+                # Cached credentials come back at once, in this thread: taking
+                # them here spares every stream start a hand-over through
+                # the loop's self-pipe and two turns of the loop.
+                crt = resolution.result()
+            else:
+                crt = await asyncio.wait_for(asyncio.wrap_future(resolution), self._timeout)
         except asyncio.TimeoutError:
             raise CredentialsException(
                 f"no credentials resolved within {self._timeout:g} s"

@@ -23,7 +23,11 @@ Modes, interleaved stream by stream so that all see the same machine state:
 * ``warm``: the transport as it is, with ``warm_connection=True`` (each
   start takes the connection opened in the background after the previous one).
 
-    python benchmarks/bench_latency.py [--streams 30] [--modes old,new,warm]
+Credentials come from the default chain (environment variables), as in
+most applications, or with ``--credentials static`` from a
+``StaticCredentialResolver``.
+
+    python benchmarks/bench_latency.py [--streams 30] [--modes old,new,warm] [--credentials chain|static]
 """
 
 from __future__ import annotations
@@ -196,17 +200,31 @@ async def one_stream(client: Any, server: Server) -> Dict[str, float]:
     }
 
 
-async def run(server: Server, modes: List[str], streams: int) -> Dict[str, Dict[str, List[float]]]:
+async def run(
+    server: Server, modes: List[str], streams: int, credentials: str
+) -> Dict[str, Dict[str, List[float]]]:
     from amazon_transcribe.client import TranscribeStreamingClient
 
-    plain = make_client(server.env)
-    warm = TranscribeStreamingClient(
-        region=server.env["AWS_REGION"],
-        endpoint=server.env["AWS_ENDPOINT_URL_TRANSCRIBE_STREAMING"],
-        ca_bundle=server.env["AWS_CA_BUNDLE"],
-        credential_resolver=plain._credential_resolver,
-        warm_connection=True,
-    )
+    resolver = make_client(server.env)._credential_resolver
+    if credentials == "chain":
+        # As most applications get them: the default chain, from the
+        # environment (which the emulator's exports fill in).
+        os.environ.update(
+            {name: server.env[name] for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+        )
+        os.environ.pop("AWS_SESSION_TOKEN", None)
+        resolver = None
+
+    def client(warm_connection: bool) -> Any:
+        return TranscribeStreamingClient(
+            region=server.env["AWS_REGION"],
+            endpoint=server.env["AWS_ENDPOINT_URL_TRANSCRIBE_STREAMING"],
+            ca_bundle=server.env["AWS_CA_BUNDLE"],
+            credential_resolver=resolver,
+            warm_connection=warm_connection,
+        )
+
+    plain, warm = client(False), client(True)
     results: Dict[str, Dict[str, List[float]]] = {m: {} for m in modes}
     try:
         # Not measured: first-use costs (TLS context, credential and CRT set-up).
@@ -238,6 +256,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--streams", type=int, default=30, help="streams per mode")
     parser.add_argument("--modes", default=",".join(MODES),
                         help="comma-separated, of: " + ", ".join(MODES))
+    parser.add_argument("--credentials", choices=("chain", "static"), default="chain",
+                        help="the default credential chain (from environment variables, as "
+                        "most applications) or a StaticCredentialResolver")
     parser.add_argument("--serve", metavar="STATE_DIR", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
@@ -251,7 +272,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(line)
     server = Server()
     try:
-        results = asyncio.run(run(server, modes, args.streams))
+        results = asyncio.run(run(server, modes, args.streams, args.credentials))
     finally:
         server.stop()
     targets = {"start": "<= 8 ms (warm: <= 2 ms)", "first chunk at the server": "<= 2 ms",
