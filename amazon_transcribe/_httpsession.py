@@ -762,11 +762,15 @@ async def _open_connection(
         connection.close()
         raise HTTPException(f"HTTP/2 could not be negotiated with {endpoint.url}")
     if settings is not None:
+        # A connection the server closes first ends the wait too.
+        connection.shutdown_future.add_done_callback(settings.on_shutdown)
         try:
             await settings.wait(_SETTLE_TIMEOUT)
         except BaseException:
             connection.close()
             raise
+        if not connection.is_open():
+            raise HTTPException(f"{endpoint.url} closed the connection before its SETTINGS")
     return connection
 
 
@@ -776,7 +780,7 @@ _SETTLE_TIMEOUT = 2.0
 
 
 class _RemoteSettings:
-    """Tells the loop when the server's first SETTINGS frame has arrived."""
+    """Tells the loop when the server's first SETTINGS frame has arrived, or the connection shut down."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
@@ -785,6 +789,10 @@ class _RemoteSettings:
     def on_changed(self, settings: Any) -> None:
         # A CRT thread, once per SETTINGS frame the server sends.
         _keep_thread_state()
+        self.on_shutdown(None)
+
+    def on_shutdown(self, future: Any) -> None:
+        # The connection shut down (a CRT thread, or this one if it already had).
         if not self._arrived.done():
             try:
                 self._loop.call_soon_threadsafe(_resolve, self._arrived, True)

@@ -17,6 +17,7 @@ import pytest
 from amazon_transcribe import _httpsession
 from amazon_transcribe._httpsession import Timeouts, _Endpoint, _open_connection, _tls_context
 from amazon_transcribe.emulator.certs import ensure_certificates, server_ssl_context
+from amazon_transcribe.exceptions import HTTPException
 
 WAIT = 10.0
 
@@ -157,3 +158,20 @@ async def test_an_empty_settings_frame_counts_as_the_servers_settings(
         opening.cancel()
     assert connection.is_open()  # type: ignore[attr-defined]
     connection.close()  # type: ignore[attr-defined]
+
+
+async def test_a_server_that_closes_before_its_settings_fails_the_open_at_once(
+    late_server: _Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_httpsession, "_SETTLE_TIMEOUT", 3600.0)
+    opening = asyncio.ensure_future(_open(late_server, settled=True))
+    try:
+        await asyncio.wait_for(late_server.connected.wait(), WAIT)
+        server = late_server.protocols[0]
+        await asyncio.wait_for(server.preface_seen.wait(), WAIT)
+        assert server.transport is not None
+        server.transport.close()
+        with pytest.raises(HTTPException, match="closed the connection before its SETTINGS"):
+            await asyncio.wait_for(opening, WAIT)
+    finally:
+        opening.cancel()
