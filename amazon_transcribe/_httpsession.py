@@ -780,7 +780,7 @@ _SETTLE_TIMEOUT = 2.0
 
 
 class _RemoteSettings:
-    """Tells the loop when the server's first SETTINGS frame has arrived, or the connection shut down."""
+    """Tells the loop when the server's first SETTINGS have arrived (or the connection ended)."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
@@ -804,7 +804,7 @@ class _RemoteSettings:
         timer = self._loop.call_later(timeout, _resolve, self._arrived, False)
         try:
             if not await self._arrived:
-                logger.debug("no SETTINGS from the server within %g s: connection used as is", timeout)
+                logger.debug("no SETTINGS from the server in %g s: connection used as is", timeout)
         finally:
             timer.cancel()
 

@@ -27,7 +27,8 @@ Credentials come from the default chain (environment variables), as in
 most applications, or with ``--credentials static`` from a
 ``StaticCredentialResolver``.
 
-    python benchmarks/bench_latency.py [--streams 30] [--modes old,new,warm] [--credentials chain|static]
+    python benchmarks/bench_latency.py [--streams 30] [--modes old,new,warm]
+                                       [--credentials chain|static]
 """
 
 from __future__ import annotations

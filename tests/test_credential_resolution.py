@@ -31,7 +31,9 @@ class _Provider:
         return self.future
 
 
-def _resolver(future: "concurrent.futures.Future[Any]", timeout: float = 10.0) -> AwsCrtCredentialResolver:
+def _resolver(
+    future: "concurrent.futures.Future[Any]", timeout: float = 10.0
+) -> AwsCrtCredentialResolver:
     resolver = AwsCrtCredentialResolver(timeout=timeout)
     resolver._provider = _Provider(future)  # type: ignore[assignment]
     return resolver
@@ -78,7 +80,7 @@ async def test_a_resolution_that_never_ends_is_bounded() -> None:
 async def test_a_failed_resolution_is_a_credentials_exception(at_once: bool) -> None:
     future: "concurrent.futures.Future[Any]" = concurrent.futures.Future()
     if at_once:
-        future.set_exception(RuntimeError("AWS_ERROR_AUTH_CREDENTIALS_PROVIDER_CHAIN_SOURCE_FAILURE"))
+        future.set_exception(RuntimeError("AWS_ERROR_AUTH_CREDENTIALS_PROVIDER_CHAIN_FAILURE"))
     resolver = _resolver(future)
     pending = asyncio.ensure_future(resolver.get_credentials())
     if not at_once:

@@ -168,7 +168,9 @@ class _Huffman(Dict[int, List[Optional[Tuple[int, bytes]]]]):
         for _ in range(7):
             node = children[node][1]
             self.final.add(node)
-        self._nibbles = [[self._walk(node, nibble) for nibble in range(16)] for node in range(len(children))]
+        self._nibbles = [
+            [self._walk(node, nibble) for nibble in range(16)] for node in range(len(children))
+        ]
 
     def _walk(self, node: int, nibble: int) -> Optional[Tuple[int, bytes]]:
         out = bytearray()
@@ -314,7 +316,7 @@ def _integer(data: bytes, pos: int, prefix_bits: int) -> Tuple[int, int]:
 
 
 def _string(data: bytes, pos: int) -> Tuple[bytes, int]:
-    """Read a string literal (section 5.2), Huffman-decoded; returns it and the position after it."""
+    """Read a string literal (section 5.2), Huffman-decoded, and the position after it."""
     if pos >= len(data):
         raise hpack.HPACKDecodingError("truncated field in header block")
     huffman = data[pos] & 0x80
