@@ -277,14 +277,26 @@ def _crt_error(exc: BaseException, what: str) -> HTTPException:
 async def _await_crt(
     future: "concurrent.futures.Future[Any]", timeout: Optional[float], what: str
 ) -> Any:
+    wrapped = asyncio.wrap_future(future)
     try:
         # Shielded: cancelling the wrapper would cancel the CRT's future, and
         # the CRT completing a cancelled future raises on its own thread.
-        return await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), timeout)
+        return await asyncio.wait_for(asyncio.shield(wrapped), timeout)
     except asyncio.TimeoutError:
+        wrapped.add_done_callback(_retrieve)
         raise TimeoutException(f"{what} timed out after {timeout:g} s") from None
     except (AwsCrtError, RuntimeError) as exc:
         raise _crt_error(exc, what) from exc
+    except BaseException:
+        # Cancelled: as on a timeout, the CRT's late failure is nobody's to
+        # see, and must not be logged as "exception was never retrieved".
+        wrapped.add_done_callback(_retrieve)
+        raise
+
+
+def _retrieve(future: "asyncio.Future[Any]") -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 class HTTP2Stream:

@@ -1,12 +1,15 @@
 """A connection kept for a later stream is ready only once the server's SETTINGS have arrived.
 
 White-box (``_httpsession._open_connection``), against a TLS HTTP/2 server
-of the test's own that sends its SETTINGS only when told to.
+of the test's own that sends its SETTINGS only when told to. Also: a
+connection given up while it is being opened (a warm client closed) leaves
+no error behind for asyncio to log.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 from pathlib import Path
 from typing import AsyncIterator, List, Optional
 
@@ -175,3 +178,57 @@ async def test_a_server_that_closes_before_its_settings_fails_the_open_at_once(
             await asyncio.wait_for(opening, WAIT)
     finally:
         opening.cancel()
+
+
+async def test_a_connection_given_up_while_connecting_leaves_no_unretrieved_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Closing a warm client cancels a connection still being opened; the
+    # CRT's later failure must not be logged as "exception was never retrieved".
+    loop = asyncio.get_running_loop()
+    accepted = asyncio.Event()
+    transports: List[asyncio.BaseTransport] = []
+
+    class Silent(asyncio.Protocol):  # accepts, never answers the TLS handshake
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            transports.append(transport)
+            accepted.set()
+
+    server = await loop.create_server(Silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    wrapped: List["asyncio.Future[object]"] = []
+    real_wrap = asyncio.wrap_future
+
+    def wrap(future: object, **kwargs: object) -> "asyncio.Future[object]":
+        wrapped.append(real_wrap(future, **kwargs))  # type: ignore[arg-type]
+        return wrapped[-1]
+
+    monkeypatch.setattr(asyncio, "wrap_future", wrap)
+    logged: List[str] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _loop, context: logged.append(context["message"]))
+    paths = ensure_certificates(tmp_path)
+    try:
+        opening = asyncio.ensure_future(
+            _open_connection(
+                _Endpoint(f"https://localhost:{port}"),
+                tls=_tls_context(str(paths.ca_cert)),
+                timeouts=Timeouts(connect=WAIT),
+                settled=True,
+            )
+        )
+        await asyncio.wait_for(accepted.wait(), WAIT)
+        opening.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await opening
+        transports[0].close()  # the CRT's handshake now fails
+        given_up = wrapped.pop()
+        await asyncio.wait_for(asyncio.wait({given_up}), WAIT)
+        await asyncio.sleep(0)  # its done callbacks run
+        del given_up
+        gc.collect()
+        assert not [message for message in logged if "never retrieved" in message]
+    finally:
+        loop.set_exception_handler(previous)
+        server.close()
+        await server.wait_closed()
