@@ -720,7 +720,7 @@ class TranscribeStreamingClient:
         except BaseException:
             await transport.aclose()
             raise
-        if self._warm is not None:
+        if self._warm is not None and (self._warm_target is None or self._warm_target[0] != url):
             self._warm_target = (url, self._connection_opener(endpoint))
         return transport, response_headers, signed.seed_signature, credentials
 

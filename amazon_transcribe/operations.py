@@ -245,9 +245,24 @@ class OperationSpec(Generic[_Started]):
         :param headers: response headers by lowercase name.
         :returns: keyword arguments for the response shape.
         """
-        values = {header.attribute: header.read(headers.get(header.name)) for header in self.headers}
+        # Every option starts unset; only the few headers the response
+        # carries are read (a response echoes the options that were set).
+        values = dict(self._unset_fields)
+        by_name = self._headers_by_name
+        for name, value in headers.items():
+            header = by_name.get(name)
+            if header is not None:
+                values[header.attribute] = header.read(value)
         values["request_id"] = headers.get(_REQUEST_ID_HEADER)
         return values
+
+    @functools.cached_property
+    def _headers_by_name(self) -> Dict[str, Header]:
+        return {header.name: header for header in self.headers}
+
+    @functools.cached_property
+    def _unset_fields(self) -> Dict[str, Any]:
+        return {header.attribute: None for header in self.headers}
 
     def parser(self, request_id: Optional[str]) -> EventParser:
         """The output stream's parser, once the request id is known.
