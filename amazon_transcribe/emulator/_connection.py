@@ -622,10 +622,15 @@ class H2ServerConnection(asyncio.Protocol):
         self._initial_window = initial_window
         config = h2.config.H2Configuration(
             client_side=False,
-            header_encoding="utf-8",
+            # Names and values stay bytes: _new_request decodes them once
+            # (h2 would decode each through a chain of generators first).
+            header_encoding=None,
             # Clients of the real service may add headers HTTP/2 forbids
             # (transfer-encoding); the service ignores them, so must we.
             validate_inbound_headers=False,
+            # Inbound normalizing only joins cookie headers, which no
+            # operation reads.
+            normalize_inbound_headers=False,
         )
         #: The ``h2`` state machine.
         self.h2 = h2.connection.H2Connection(config=config)

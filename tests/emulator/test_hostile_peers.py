@@ -380,3 +380,24 @@ async def test_rst_stream_racing_the_response(state_dir: Path) -> None:
             stream.reset()
         await assert_serves(emulator, client)
         assert client.goaway is None
+
+
+# -- header values that are not UTF-8 ---------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_a_header_value_that_is_not_utf8_is_answered_and_the_connection_serves_on(
+    state_dir: Path,
+) -> None:
+    async with running(state_dir) as emulator, connected(emulator) as client:
+        start = start_request(authority(emulator))
+        headers = [
+            (name, b"\xff\xfe" if name == "x-amzn-transcribe-language-code" else value)
+            for name, value in start.headers
+        ]
+        stream = client.request(headers)  # type: ignore[arg-type]
+        status, response_headers = await stream.response()
+        # Read as U+FFFD, the value no longer matches its signature.
+        assert status == 403
+        assert response_headers["x-amzn-errortype"].startswith("InvalidSignatureException")
+        await assert_serves(emulator, client)
