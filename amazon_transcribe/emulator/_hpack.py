@@ -8,9 +8,10 @@ compression the dearest single step of starting a stream on a warm
 connection: about 300 us to decode the request's headers, and 80 us more to
 Huffman-code the response's. So:
 
-* :class:`LiteralEncoder` writes string literals as they are. Huffman
-  coding is the encoder's choice and every decoder reads both forms; on
-  loopback the few dozen bytes it saves are worth nothing.
+* :class:`LiteralEncoder` writes every field as a plain literal, outside
+  the dynamic table. Huffman coding and indexing are the encoder's choice
+  and every decoder reads all forms; on loopback the few dozen bytes they
+  save are worth nothing.
 * :class:`FastDecoder` decodes header blocks itself (RFC 7541 section 6),
   Huffman-coded literals a byte per step, remembering the literals clients
   repeat on every request. It keeps ``hpack``'s header table, limits and
@@ -26,6 +27,7 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 
 import h2.connection
 import hpack
+import hpack.table
 from hpack.huffman_constants import REQUEST_CODES, REQUEST_CODES_LENGTH
 
 __all__ = ["LiteralEncoder", "FastDecoder", "decode_huffman", "use_fast_hpack"]
@@ -37,16 +39,84 @@ _MAX_INTEGER_BYTES = 5
 
 
 class LiteralEncoder(hpack.Encoder):
-    """An HPACK encoder that never Huffman-codes string literals."""
+    """An HPACK encoder that writes every field as a plain literal, never indexed.
+
+    Each field is a literal without indexing (RFC 7541 section 6.2.2), or
+    never indexed for a :class:`hpack.NeverIndexedHeaderTuple`, its name
+    taken from the static table when it is there. Nothing enters the
+    dynamic table, so there is no table to search or keep, and no string is
+    Huffman-coded. When ``h2`` passes on a new table size from the peer's
+    SETTINGS, the next block starts with a size update to 0, which fits
+    any limit.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._size = self.header_table.maxsize
+        self._size_update_due = False
+
+    @property
+    def header_table_size(self) -> int:
+        """The largest dynamic table the peer allows (this encoder uses none of it)."""
+        return self._size
+
+    @header_table_size.setter
+    def header_table_size(self, value: int) -> None:
+        if value != self._size:
+            self._size = value
+            self._size_update_due = True
 
     def encode(self, headers: Any, huffman: bool = True) -> bytes:
         """Encode ``headers`` into a header block.
 
-        :param headers: the headers, in order (as :meth:`hpack.Encoder.encode`).
-        :param huffman: ignored: literals are written as they are.
+        :param headers: ``(name, value)`` pairs (text or bytes), in order.
+        :param huffman: ignored: strings are written as they are.
         :returns: the header block.
         """
-        return super().encode(headers, huffman=False)
+        out = bytearray()
+        if self._size_update_due:
+            out.append(0x20)  # dynamic table size update: 0 (section 6.3)
+            self._size_update_due = False
+        for field in headers:
+            name, value = field[0], field[1]
+            if isinstance(name, str):
+                name = name.encode("utf-8")
+            if isinstance(value, str):
+                value = value.encode("utf-8")
+            flags = 0x10 if isinstance(field, hpack.NeverIndexedHeaderTuple) else 0x00
+            index = _STATIC_NAMES.get(name, 0)
+            if index:
+                _write_integer(out, index, 4, flags)
+            else:
+                out.append(flags)
+                _write_integer(out, len(name), 7, 0)
+                out += name
+            _write_integer(out, len(value), 7, 0)
+            out += value
+        return bytes(out)
+
+
+#: The first static-table index of each name (RFC 7541 Appendix A).
+_STATIC_NAMES: Dict[bytes, int] = {
+    name: index
+    for index, (name, _value) in reversed(
+        list(enumerate(hpack.table.HeaderTable.STATIC_TABLE, start=1))
+    )
+}
+
+
+def _write_integer(out: bytearray, value: int, prefix_bits: int, flags: int) -> None:
+    """Write an integer with an N-bit prefix (RFC 7541 section 5.1)."""
+    limit = (1 << prefix_bits) - 1
+    if value < limit:
+        out.append(flags | value)
+        return
+    out.append(flags | limit)
+    value -= limit
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
 
 
 class FastDecoder(hpack.Decoder):

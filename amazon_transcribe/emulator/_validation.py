@@ -23,6 +23,7 @@ service's rules.
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from dataclasses import dataclass
@@ -176,7 +177,7 @@ class _Header:
     minimum: Optional[int] = None
     maximum: Optional[int] = None
 
-    @property
+    @functools.cached_property
     def name(self) -> str:
         """The header name."""
         return _PREFIX + self.suffix

@@ -268,6 +268,8 @@ def _check_skew(
     signed_at: datetime.datetime, now: datetime.datetime, max_skew: datetime.timedelta
 ) -> Optional[str]:
     """:returns: AWS's message when ``signed_at`` is outside the window, else ``None``."""
+    if now - max_skew <= signed_at <= now + max_skew:
+        return None
     minutes = max_skew.total_seconds() / 60
     span = f"{minutes:g} min."
     if signed_at < now - max_skew:
@@ -284,6 +286,9 @@ def _check_skew(
 
 
 def _canonical_value(values: Sequence[str]) -> str:
+    if len(values) == 1:  # the rule; most values have no run of blanks to fold
+        value = values[0].strip(" \t")
+        return _BLANK_RUN_RE.sub(" ", value) if "  " in value or "\t" in value else value
     return ",".join(_BLANK_RUN_RE.sub(" ", value.strip(" \t")) for value in values)
 
 

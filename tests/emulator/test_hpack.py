@@ -195,11 +195,49 @@ def test_truncated_blocks_are_decoding_errors(cut: int) -> None:
         FastDecoder().decode(block[:-cut])
 
 
-def test_the_literal_encoder_never_sets_the_huffman_bit() -> None:
-    headers = [(":status", "200"), ("x-amzn-request-id", "5d1b7f0e-9c3a-4a8e-bb1e-1f4c2b9d7e61")]
-    block = LiteralEncoder().encode(headers)
-    assert block == hpack.Encoder().encode(headers, huffman=False)
-    assert hpack.Decoder().decode(block) == headers
+def test_the_literal_encoder_writes_plain_literals_outside_the_dynamic_table() -> None:
+    headers = [
+        (":status", "200"),
+        ("content-type", "application/vnd.amazon.eventstream"),
+        ("x-amzn-request-id", "5d1b7f0e-9c3a-4a8e-bb1e-1f4c2b9d7e61"),
+    ]
+    encoder, decoder = LiteralEncoder(), hpack.Decoder()
+    for _ in range(2):  # nothing indexed: the second block is as long as the first
+        block = encoder.encode(headers)
+        assert block == (
+            b"\x08\x03200"  # name: static index 8 (:status), value "200"
+            + b"\x0f\x10\x22application/vnd.amazon.eventstream"  # index 15 + 16 = 31
+            + b"\x00\x11x-amzn-request-id\x24" + headers[2][1].encode()  # literal name
+        )
+        assert decoder.decode(block) == headers
+    assert decoder.header_table_size == 4096 and len(decoder.header_table.dynamic_entries) == 0
+
+
+@given(st.lists(st.tuples(_names | st.sampled_from([":path", "user-agent", "cookie"]), _values),
+                max_size=12), st.booleans())
+@settings(max_examples=200, deadline=None)
+def test_what_the_literal_encoder_writes_hpack_reads_back(
+    headers: List[Tuple[str, str]], sensitive: bool
+) -> None:
+    fields = [
+        hpack.NeverIndexedHeaderTuple(n, v) if sensitive else hpack.HeaderTuple(n, v)
+        for n, v in headers
+    ]
+    decoded = hpack.Decoder().decode(LiteralEncoder().encode(fields))
+    assert decoded == headers
+    assert [type(field) for field in decoded] == [type(field) for field in fields]
+
+
+def test_a_new_table_size_from_the_peer_is_answered_with_a_size_update() -> None:
+    encoder = LiteralEncoder()
+    decoder = hpack.Decoder()
+    decoder.max_allowed_table_size = 0  # the peer's SETTINGS_HEADER_TABLE_SIZE: 0
+    decoder.header_table_size = 0
+    encoder.header_table_size = 0  # h2 passes the peer's setting on
+    block = encoder.encode([("a", "b")])
+    assert block[0] == 0x20  # size update to 0 first
+    assert decoder.decode(block) == [("a", "b")]
+    assert encoder.encode([("a", "b")])[0] != 0x20  # once
 
 
 def test_an_h2_connection_keeps_its_limits_and_reads_a_huffman_coded_request() -> None:
