@@ -5,7 +5,7 @@ literals (RFC 7541 section 5.2) one 4-bit step at a time in Python and logs
 every field it decodes. On a request that opens a stream (about 600 bytes
 of headers, most of them Huffman-coded by every client) that made header
 compression the dearest single step of starting a stream on a warm
-connection: about 300 us to decode the request's headers, and 80 us more to
+connection: about 370 us to decode the request's headers, and 150 us more to
 Huffman-code the response's. So:
 
 * :class:`LiteralEncoder` writes every field as a plain literal, outside
