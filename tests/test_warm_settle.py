@@ -107,14 +107,20 @@ async def _open(server: _Server, *, settled: bool) -> object:
     )
 
 
+async def _preface_taken(server: _Server) -> _LateSettingsServer:
+    """The test server's first connection, once TLS is done and the client's preface is in."""
+    await asyncio.wait_for(server.connected.wait(), WAIT)
+    protocol = server.protocols[0]
+    await asyncio.wait_for(protocol.preface_seen.wait(), WAIT)
+    assert protocol.transport is not None
+    return protocol
+
+
 async def test_a_settled_connection_waits_for_the_servers_settings(late_server: _Server) -> None:
     opening = asyncio.ensure_future(_open(late_server, settled=True))
     try:
-        await asyncio.wait_for(late_server.connected.wait(), WAIT)
-        server = late_server.protocols[0]
-        # TLS is done and the client's preface has arrived: an unsettled
-        # connection would be returned by now.
-        await asyncio.wait_for(server.preface_seen.wait(), WAIT)
+        server = await _preface_taken(late_server)
+        # An unsettled connection would be returned by now.
         done, _ = await asyncio.wait({opening}, timeout=0.3)
         assert not done
         server.send_settings()
@@ -151,9 +157,7 @@ async def test_an_empty_settings_frame_counts_as_the_servers_settings(
     monkeypatch.setattr(_httpsession, "_SETTLE_TIMEOUT", 3600.0)
     opening = asyncio.ensure_future(_open(late_server, settled=True))
     try:
-        await asyncio.wait_for(late_server.connected.wait(), WAIT)
-        server = late_server.protocols[0]
-        await asyncio.wait_for(server.preface_seen.wait(), WAIT)
+        server = await _preface_taken(late_server)
         assert server.transport is not None
         server.transport.write(b"\x00\x00\x00\x04\x00\x00\x00\x00\x00")  # SETTINGS, empty
         connection = await asyncio.wait_for(opening, WAIT)
@@ -169,9 +173,7 @@ async def test_a_server_that_closes_before_its_settings_fails_the_open_at_once(
     monkeypatch.setattr(_httpsession, "_SETTLE_TIMEOUT", 3600.0)
     opening = asyncio.ensure_future(_open(late_server, settled=True))
     try:
-        await asyncio.wait_for(late_server.connected.wait(), WAIT)
-        server = late_server.protocols[0]
-        await asyncio.wait_for(server.preface_seen.wait(), WAIT)
+        server = await _preface_taken(late_server)
         assert server.transport is not None
         server.transport.close()
         with pytest.raises(HTTPException, match="closed the connection before its SETTINGS"):
