@@ -432,6 +432,20 @@ class HTTP2Stream:
         """The transport error that ended the stream, if any."""
         return self._error
 
+    @property
+    def completion(self) -> "concurrent.futures.Future[Any]":
+        """The CRT's future for the whole exchange (its result is the status code).
+
+        Done once both directions are over, which a read returning ``b""``
+        (the end of the response body) does not say.
+
+        :raises HTTPException: the stream was never started.
+        """
+        if self._stream is None:
+            raise HTTPException("the HTTP/2 stream was never started")
+        future: "concurrent.futures.Future[Any]" = self._stream.completion_future
+        return future
+
     async def response(self) -> Tuple[int, List[Tuple[str, str]]]:
         """Wait for the response status and headers.
 

@@ -8,7 +8,10 @@ import concurrent.futures
 import math
 from typing import Any, List, Tuple
 
+import pytest
+
 from amazon_transcribe._httpsession import _FLUSH_GRID, HTTP2Stream, Timeouts
+from amazon_transcribe.exceptions import HTTPException
 
 
 class FakeCrtStream:
@@ -121,3 +124,15 @@ async def test_streams_of_one_loop_share_the_grid_slot() -> None:
     # One callback: microseconds apart (another slot would be 5 ms later).
     assert max(times) - min(times) < _FLUSH_GRID / 5
     assert [crt.writes for _, crt in pairs] == [[(bytes([n]) * 10, False)] for n in range(3)]
+
+
+async def test_completion_is_the_crt_streams_future_once_started() -> None:
+    connection = FakeConnection()
+    stream = HTTP2Stream(
+        asyncio.get_running_loop(), connection, Timeouts(),  # type: ignore[arg-type]
+        write_window=64 * 1024, flow_control=True,
+    )
+    with pytest.raises(HTTPException, match="never started"):
+        stream.completion
+    stream.start(object())  # type: ignore[arg-type]
+    assert stream.completion is connection.stream.completion_future

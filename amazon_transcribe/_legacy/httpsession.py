@@ -89,24 +89,6 @@ _FIRST_POLL = 0.001
 _LONGEST_POLL = 0.05
 
 
-def _crt_stream_future(transport: HTTP2Stream) -> "concurrent.futures.Future[Any]":
-    """The completion future of the awscrt stream under ``transport``.
-
-    :class:`HTTP2Stream` says when the response *body* has ended (a read
-    returns ``b""``) but has no public signal for the whole exchange being
-    over, which 0.6.4's ``done`` exposes.
-
-    :param transport: a started stream.
-    :returns: the CRT's future (its result is the status code).
-    :raises HTTPException: the stream was never started.
-    """
-    stream = transport._stream
-    if stream is None:
-        raise HTTPException("the HTTP/2 stream was never started")
-    future: "concurrent.futures.Future[Any]" = stream.completion_future
-    return future
-
-
 class _RequestBody:
     """Feeds a 0.6.4 request body (something with ``read``) to the stream.
 
@@ -252,7 +234,7 @@ class AwsCrtHttpResponse:
         self._head = loop.create_task(transport.response())
         # A failed head is reported to whoever awaits it, and to nobody else.
         self._head.add_done_callback(_retrieve)
-        _crt_stream_future(transport).add_done_callback(self._on_crt_complete)
+        transport.completion.add_done_callback(self._on_crt_complete)
         if body is None:
             transport.write(b"", end_stream=True)
         elif isinstance(body, (bytes, bytearray, memoryview)):
