@@ -57,12 +57,12 @@ import h2.events
 import h2.exceptions
 import h2.settings
 
+from ._channel import ChannelWaits, StreamGone
 from ._hpack import use_fast_hpack
 
 __all__ = [
     "H2ServerConnection",
     "StreamChannel",
-    "StreamGone",
     "RequestCallback",
     "STREAM_WINDOW",
     "MAX_CONCURRENT_STREAMS",
@@ -102,25 +102,6 @@ _DEFAULT_WINDOW = 65535
 
 #: Called for every new request stream with its channel and headers.
 RequestCallback = Callable[["StreamChannel", List[Tuple[str, str]]], None]
-
-
-class StreamGone(Exception):
-    """The HTTP/2 stream cannot be used any more.
-
-    :param reason: why, in the terms of
-        :mod:`~amazon_transcribe.emulator.records` (``reset``,
-        ``client-closed``, ``fault:goaway``...).
-    """
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        #: Why the stream is gone.
-        self.reason = reason
-
-
-def _expire(waiter: "asyncio.Future[bool]") -> None:
-    if not waiter.done():
-        waiter.set_result(False)
 
 
 def _text(value: object) -> str:
@@ -275,14 +256,11 @@ class _FrameGuard:
             self.peer_goaway = code
 
 
-class StreamChannel:
+class StreamChannel(ChannelWaits):
     """One request stream of a connection, as its handler sees it.
 
-    Only the handler's task waits on a channel, so one future signals every
-    change (data, end of input, reset, window update, interrupt) and the
-    waiting code re-checks its condition. Deadlines are timer callbacks on
-    that future rather than :func:`asyncio.wait_for`, whose Python 3.9-3.11
-    versions can swallow a cancellation that races with the wake-up.
+    Waiting, interrupts and the stream's end are
+    :class:`~amazon_transcribe.emulator._channel.ChannelWaits`'s.
 
     :param connection: the connection the stream belongs to.
     :param stream_id: the HTTP/2 stream id.
@@ -293,15 +271,10 @@ class StreamChannel:
         self.connection = connection
         #: The HTTP/2 stream id.
         self.stream_id = stream_id
-        self._loop = asyncio.get_running_loop()
-        self._waiter: Optional["asyncio.Future[bool]"] = None
+        super().__init__()
         self._chunks: Deque[Tuple[bytes, int]] = collections.deque()
-        self._buffered = 0
         self._remote_ended = False
         self._local_ended = False
-        self._gone: Optional[str] = None
-        self._interrupt: Optional[BaseException] = None
-        self._released = False
         self._partial = False
         # Slow-reader pacing: bytes read but not yet acknowledged.
         self._pace: Optional[Tuple[int, float]] = None
@@ -316,79 +289,10 @@ class StreamChannel:
         return not self._remote_ended and self._gone is None
 
     @property
-    def gone(self) -> Optional[str]:
-        """Why the stream is unusable, or ``None`` while it is usable."""
-        return self._gone
-
-    @property
     def can_send_message(self) -> bool:
         """Whether a whole new message can still be sent: the stream is
         usable, the response is not ended and no message is half sent."""
         return self._gone is None and not self._local_ended and not self._partial
-
-    @property
-    def buffered(self) -> int:
-        """Bytes received and not yet read."""
-        return self._buffered
-
-    def wake(self) -> None:
-        """Make the handler re-check whatever it waits for."""
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(True)
-
-    async def _wait(self, deadline: Optional[float] = None) -> bool:
-        """Wait for the next :meth:`wake` (the caller has checked its
-        condition just before, with no await in between, so no wake-up
-        can be missed).
-
-        :returns: ``False`` if the deadline passed first.
-        """
-        waiter: "asyncio.Future[bool]" = self._loop.create_future()
-        self._waiter = waiter
-        timer = None
-        if deadline is not None:
-            timer = self._loop.call_at(deadline, _expire, waiter)
-        try:
-            return await waiter
-        finally:
-            self._waiter = None
-            if timer is not None:
-                timer.cancel()
-
-    def interrupt(self, exc: BaseException) -> None:
-        """Make the handler's next wait (read or send) raise ``exc``.
-
-        A send that is half way through a message raises it too; the handler
-        then knows (:attr:`can_send_message`) that it cannot send another
-        message and resets the stream instead.
-
-        :param exc: what to raise (only the latest interrupt is kept).
-        """
-        if self._gone is None and not self._released:
-            self._interrupt = exc
-            self.wake()
-
-    def _take_interrupt(self) -> None:
-        exc = self._interrupt
-        if exc is not None:
-            self._interrupt = None
-            raise exc
-
-    def _check_gone(self) -> None:
-        if self._gone is not None:
-            raise StreamGone(self._gone)
-
-    async def wait_changed(self) -> None:
-        """Wait for any change of the channel (or a :meth:`wake`).
-
-        Interrupts are left pending for the next read or send.
-
-        :raises StreamGone: the stream is gone.
-        """
-        self._check_gone()
-        await self._wait()
-        self._check_gone()
 
     # -- events from the connection -----------------------------------------
 

@@ -52,7 +52,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple, TypeVar
 
 from .._eventstream import DecodeError, EventStreamDecoder, Message, decode_message, encode_message
-from ._connection import StreamChannel, StreamGone
+from ._channel import StreamGone
+from ._connection import StreamChannel
 from .engine import Engine, EngineOutput, RawEvent, RecognitionSession, Segment, StreamSettings
 from .errors import ServiceError, bad_request, conflict, internal_failure, limit_exceeded
 from ._validation import check_audio_event_size

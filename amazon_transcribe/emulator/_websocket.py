@@ -47,7 +47,7 @@ from wsproto.events import (
 from wsproto.utilities import ProtocolError
 
 from .._eventstream import decode_message, encode_message
-from ._connection import StreamGone
+from ._channel import ChannelWaits, StreamGone
 from ._handler import ServiceContext, StreamBinding, StreamHandler
 from ._operations import Operation, route
 from .certs import CertificatePaths
@@ -192,12 +192,7 @@ WEBSOCKET_BINDING = StreamBinding(
 )
 
 
-def _expire(waiter: "asyncio.Future[bool]") -> None:
-    if not waiter.done():
-        waiter.set_result(False)
-
-
-class WebSocketChannel(asyncio.Protocol):
+class WebSocketChannel(ChannelWaits, asyncio.Protocol):
     """One WebSocket connection and the one stream it carries.
 
     It offers the interface of
@@ -228,21 +223,16 @@ class WebSocketChannel(asyncio.Protocol):
         self._on_request = on_request
         self._on_closed = on_closed
         self._handshake_timeout = handshake_timeout
-        self._loop = asyncio.get_running_loop()
+        super().__init__()
         self._ws = WSConnection(ConnectionType.SERVER)
         self._transport: Optional[asyncio.Transport] = None
         self._timer: Optional[asyncio.TimerHandle] = None
-        self._waiter: Optional["asyncio.Future[bool]"] = None
         self._messages: Deque[bytes] = collections.deque()
-        self._buffered = 0
         self._partial = bytearray()
         self._input_error: Optional[ServiceError] = None
-        self._interrupt: Optional[BaseException] = None
-        self._gone: Optional[str] = None
         self._accepted = False
         self._error_type: Optional[str] = None
         self._local_ended = False
-        self._released = False
         self._writable = True
         self._reading_paused = False
         self._pace: Optional[Tuple[int, float]] = None
@@ -389,63 +379,9 @@ class WebSocketChannel(asyncio.Protocol):
         return self._gone is None and not self._local_ended
 
     @property
-    def gone(self) -> Optional[str]:
-        """Why the stream is unusable, or ``None`` while it is usable."""
-        return self._gone
-
-    @property
     def can_send_message(self) -> bool:
         """Whether a whole new message can still be sent."""
         return self._gone is None and not self._local_ended
-
-    @property
-    def buffered(self) -> int:
-        """Bytes received and not yet read."""
-        return self._buffered
-
-    def wake(self) -> None:
-        """Make the handler re-check whatever it waits for."""
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(True)
-
-    async def _wait(self, deadline: Optional[float] = None) -> bool:
-        waiter: "asyncio.Future[bool]" = self._loop.create_future()
-        self._waiter = waiter
-        timer = self._loop.call_at(deadline, _expire, waiter) if deadline is not None else None
-        try:
-            return await waiter
-        finally:
-            self._waiter = None
-            if timer is not None:
-                timer.cancel()
-
-    def interrupt(self, exc: BaseException) -> None:
-        """Make the handler's next read or send raise ``exc``.
-
-        :param exc: what to raise.
-        """
-        if self._gone is None and not self._released:
-            self._interrupt = exc
-            self.wake()
-
-    def _take_interrupt(self) -> None:
-        exc, self._interrupt = self._interrupt, None
-        if exc is not None:
-            raise exc
-
-    def _check_gone(self) -> None:
-        if self._gone is not None:
-            raise StreamGone(self._gone)
-
-    async def wait_changed(self) -> None:
-        """Wait for any change of the channel.
-
-        :raises StreamGone: the stream is gone.
-        """
-        self._check_gone()
-        await self._wait()
-        self._check_gone()
 
     def _on_gone(self, reason: str) -> None:
         if self._gone is None:
