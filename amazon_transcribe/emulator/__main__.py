@@ -21,7 +21,7 @@ from typing import IO, List, Optional, Sequence
 
 from .app import DEFAULT_CREDENTIALS, DEFAULT_REGION, TranscribeEmulator, make_engine
 from ._connection import IDLE_CONNECTION_TIMEOUT, PREFACE_TIMEOUT
-from ._server import HANDSHAKE_TIMEOUT
+from ._listener import HANDSHAKE_TIMEOUT
 from .faults import FAULT_KINDS, FaultSpecError, Faults, parse_fault_spec
 from .records import StreamRecord
 

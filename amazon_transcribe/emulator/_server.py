@@ -4,8 +4,10 @@
 :class:`~amazon_transcribe.emulator._connection.H2ServerConnection` per
 accepted connection and one task running a
 :class:`~amazon_transcribe.emulator._handler.StreamHandler` per request
-stream, and owns them all: :meth:`EmulatorServer.close` closes every
-connection and cancels and awaits every task, so nothing outlives it.
+stream, and owns them all: :meth:`EmulatorServer.close` cancels and awaits
+every task and closes every connection, so nothing outlives it. The
+listening, the task bookkeeping and the closing are shared with the
+WebSocket server (:class:`~amazon_transcribe.emulator._listener.Listener`).
 
 It knows nothing of certificates, engines or configuration defaults;
 :class:`~amazon_transcribe.emulator.TranscribeEmulator` wires those.
@@ -14,9 +16,8 @@ It knows nothing of certificates, engines or configuration defaults;
 from __future__ import annotations
 
 import asyncio
-import logging
 import ssl
-from typing import List, Optional, Set, Tuple
+from typing import List, Tuple
 
 from ._connection import (
     IDLE_CONNECTION_TIMEOUT,
@@ -26,19 +27,11 @@ from ._connection import (
     StreamChannel,
 )
 from ._handler import ServiceContext, StreamHandler
+from ._listener import HANDSHAKE_TIMEOUT, Listener
 
 __all__ = ["EmulatorServer"]
 
-_log = logging.getLogger("amazon_transcribe.emulator")
-
-#: Seconds :meth:`EmulatorServer.close` waits for stream tasks to finish
-#: after cancelling them.
-TASK_CANCEL_TIMEOUT = 5.0
-#: Seconds a client has to complete the TLS handshake.
-HANDSHAKE_TIMEOUT = 5.0
-
-
-class EmulatorServer:
+class EmulatorServer(Listener[H2ServerConnection]):
     """Serves the emulator's operations on one listening socket.
 
     :param context: what the stream handlers share (engine, records...).
@@ -63,64 +56,21 @@ class EmulatorServer:
         preface_timeout: float = PREFACE_TIMEOUT,
         idle_connection_timeout: float = IDLE_CONNECTION_TIMEOUT,
     ) -> None:
-        self._handshake_timeout = handshake_timeout
+        super().__init__(
+            ssl_context, host=host, port=port, handshake_timeout=handshake_timeout,
+            name="HTTP/2 server",
+        )
         self._preface_timeout = preface_timeout
         self._idle_connection_timeout = idle_connection_timeout
         self._context = context
-        self._ssl_context = ssl_context
-        self._host = host
-        self._port = port
-        self._server: Optional[asyncio.Server] = None
-        self._connections: Set[H2ServerConnection] = set()
-        self._tasks: Set["asyncio.Task[None]"] = set()
-        self._next_connection_id = 1
-        self._closing = False
         self._idle_waiters: List["asyncio.Future[None]"] = []
 
-    async def start(self) -> None:
-        """Start listening.
-
-        :raises OSError: the address cannot be bound.
-        """
-        loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(
-            self._new_connection,
-            host=self._host,
-            port=self._port,
-            ssl=self._ssl_context,
-            ssl_handshake_timeout=self._handshake_timeout,
-            # Hundreds of clients may connect at once (load tests); the
-            # default backlog of 100 would make the rest retry SYNs.
-            backlog=1024,
-        )
-
-    @property
-    def address(self) -> Tuple[str, int]:
-        """The bound ``(host, port)`` of the first listening socket.
-
-        :raises RuntimeError: the server is not started.
-        """
-        if self._server is None or not self._server.sockets:
-            raise RuntimeError("the server is not started")
-        name = self._server.sockets[0].getsockname()
-        return str(name[0]), int(name[1])
-
-    @property
-    def connections(self) -> int:
-        """Connections currently open."""
-        return len(self._connections)
-
-    @property
-    def running_streams(self) -> int:
-        """Stream tasks currently running."""
-        return len(self._tasks)
-
     def _new_connection(self) -> H2ServerConnection:
-        connection_id = self._next_connection_id
-        self._next_connection_id += 1
         window = self._context.faults.connection_window()
-        connection = H2ServerConnection(
-            connection_id=connection_id,
+        # Counted once TLS is up: a failed handshake never makes the
+        # connection (and never reports it lost).
+        return H2ServerConnection(
+            connection_id=self._take_connection_id(),
             on_request=self._on_request,
             on_closed=self._connection_closed,
             initial_window=STREAM_WINDOW if window is None else window,
@@ -128,9 +78,6 @@ class EmulatorServer:
             idle_timeout=self._idle_connection_timeout,
             on_made=self._connections.add,
         )
-        # Counted once TLS is up: a failed handshake never makes the
-        # connection (and never reports it lost).
-        return connection
 
     def _connection_closed(self, connection: H2ServerConnection) -> None:
         self._connections.discard(connection)
@@ -161,42 +108,12 @@ class EmulatorServer:
             channel.reset(0x7)  # REFUSED_STREAM: safe for the client to retry
             channel.release()
             return
-        handler = StreamHandler(self._context, channel, headers)
-        task = asyncio.get_running_loop().create_task(handler.run())
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
+        self._run(StreamHandler(self._context, channel, headers))
 
-    def _task_done(self, task: "asyncio.Task[None]") -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            # StreamHandler.run() contains its errors; this is a bug.
-            _log.error("stream task failed", exc_info=task.exception())
-
-    async def close(self) -> None:
-        """Stop listening, close every connection, cancel and await every stream task."""
-        if self._closing:
-            return
-        self._closing = True
-        if self._server is not None:
-            self._server.close()
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            done, pending = await asyncio.wait(tasks, timeout=TASK_CANCEL_TIMEOUT)
-            if pending:
-                _log.warning("%d stream tasks did not end on cancellation", len(pending))
+    async def _close_connections(self) -> None:
         connections = list(self._connections)
         if connections:
             await asyncio.gather(
                 *(connection.close("server-closed") for connection in connections),
                 return_exceptions=True,
             )
-        if self._server is not None:
-            closing = asyncio.ensure_future(self._server.wait_closed())
-            try:
-                await asyncio.wait({closing}, timeout=TASK_CANCEL_TIMEOUT)
-            finally:
-                if not closing.done():
-                    closing.cancel()
-                    _log.warning("the listening socket did not close in time")

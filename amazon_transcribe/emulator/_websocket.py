@@ -30,7 +30,7 @@ import collections
 import json
 import logging
 import ssl
-from typing import Any, Deque, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Deque, Dict, List, Optional, Sequence, Tuple
 from urllib.parse import unquote
 
 from wsproto import ConnectionType, WSConnection
@@ -49,6 +49,7 @@ from wsproto.utilities import ProtocolError
 from .._eventstream import decode_message, encode_message
 from ._channel import ChannelWaits, StreamGone
 from ._handler import ServiceContext, StreamBinding, StreamHandler
+from ._listener import Listener
 from ._operations import Operation, route
 from .certs import CertificatePaths
 from .errors import ServiceError, bad_request
@@ -74,8 +75,6 @@ _READ_BUFFER_LIMIT = 4 * MAX_MESSAGE_SIZE
 HANDSHAKE_TIMEOUT = 5.0
 #: Seconds a close handshake may take before the transport is dropped.
 CLOSE_TIMEOUT = 2.0
-#: Seconds :meth:`WebSocketServer.close` waits for stream tasks.
-TASK_CANCEL_TIMEOUT = 5.0
 #: The operations with a WebSocket endpoint (HealthScribe has none).
 _WEBSOCKET_OPERATIONS = frozenset(
     {
@@ -558,7 +557,7 @@ def _exception_from_body(error_type: str, body: bytes) -> bytes:
     )
 
 
-class WebSocketServer:
+class WebSocketServer(Listener[WebSocketChannel]):
     """Serves the WebSocket endpoint on one listening socket.
 
     :param context: what the stream handlers share (the HTTP/2 server's).
@@ -577,56 +576,15 @@ class WebSocketServer:
         port: int,
         handshake_timeout: float = HANDSHAKE_TIMEOUT,
     ) -> None:
-        self._context = context
-        self._ssl_context = ssl_context
-        self._host = host
-        self._port = port
-        self._handshake_timeout = handshake_timeout
-        self._server: Optional[asyncio.Server] = None
-        self._connections: Set[WebSocketChannel] = set()
-        self._tasks: Set["asyncio.Task[None]"] = set()
-        self._next_connection_id = 1
-        self._closing = False
-
-    async def start(self) -> None:
-        """Start listening.
-
-        :raises OSError: the address cannot be bound.
-        """
-        self._server = await asyncio.get_running_loop().create_server(
-            self._new_connection,
-            host=self._host,
-            port=self._port,
-            ssl=self._ssl_context,
-            ssl_handshake_timeout=self._handshake_timeout,
+        super().__init__(
+            ssl_context, host=host, port=port, handshake_timeout=handshake_timeout,
+            name="WebSocket server",
         )
-
-    @property
-    def address(self) -> Tuple[str, int]:
-        """The bound ``(host, port)``.
-
-        :raises RuntimeError: the server is not started.
-        """
-        if self._server is None or not self._server.sockets:
-            raise RuntimeError("the WebSocket server is not started")
-        name = self._server.sockets[0].getsockname()
-        return str(name[0]), int(name[1])
-
-    @property
-    def connections(self) -> int:
-        """Connections currently open."""
-        return len(self._connections)
-
-    @property
-    def running_streams(self) -> int:
-        """Stream tasks currently running."""
-        return len(self._tasks)
+        self._context = context
 
     def _new_connection(self) -> WebSocketChannel:
-        connection_id = self._next_connection_id
-        self._next_connection_id += 1
         channel = WebSocketChannel(
-            connection_id=connection_id,
+            connection_id=self._take_connection_id(),
             on_request=self._on_request,
             on_closed=self._connections.discard,
             handshake_timeout=self._handshake_timeout,
@@ -639,38 +597,12 @@ class WebSocketServer:
             channel.abort("server-closed")
             return
         # The handler sees the channel through StreamChannel's interface.
-        handler = StreamHandler(
-            self._context, channel, headers, binding=WEBSOCKET_BINDING  # type: ignore[arg-type]
+        self._run(
+            StreamHandler(
+                self._context, channel, headers, binding=WEBSOCKET_BINDING  # type: ignore[arg-type]
+            )
         )
-        task = asyncio.get_running_loop().create_task(handler.run())
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
 
-    def _task_done(self, task: "asyncio.Task[None]") -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            _log.error("websocket stream task failed", exc_info=task.exception())
-
-    async def close(self) -> None:
-        """Stop listening, cancel and await every stream task, close every connection."""
-        if self._closing:
-            return
-        self._closing = True
-        if self._server is not None:
-            self._server.close()
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            _, pending = await asyncio.wait(tasks, timeout=TASK_CANCEL_TIMEOUT)
-            if pending:
-                _log.warning("%d websocket stream tasks did not end on cancellation", len(pending))
+    async def _close_connections(self) -> None:
         for channel in list(self._connections):
             await channel.close("server-closed")
-        if self._server is not None:
-            closing = asyncio.ensure_future(self._server.wait_closed())
-            try:
-                await asyncio.wait({closing}, timeout=TASK_CANCEL_TIMEOUT)
-            finally:
-                if not closing.done():
-                    closing.cancel()

@@ -29,7 +29,8 @@ from .faults import Faults
 from ._handler import RESUMED_RESULT_TIMES, ServiceContext
 from .records import StreamRecords
 from ._connection import IDLE_CONNECTION_TIMEOUT, PREFACE_TIMEOUT
-from ._server import HANDSHAKE_TIMEOUT, EmulatorServer
+from ._listener import HANDSHAKE_TIMEOUT
+from ._server import EmulatorServer
 from ._websocket import WebSocketServer, websocket_ssl_context
 from .sigv4 import Clock, RequestVerifier
 
